@@ -1,0 +1,85 @@
+# The course's commands. Each target sets up what it needs on a fresh machine that has
+# only Python 3 (>= 3.10): the first run creates .venv/ and installs course_utils with
+# TensorFlow and the notebook/test tools; later runs reuse it (and update it when
+# pyproject.toml changes).
+#
+#   make lab     open JupyterLab on notebooks/
+#   make test    lint + unit tests + every notebook and deck through nbval (fast profile)
+#   make help    everything else
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.course-installed
+EXTRAS ?= tf,dev
+# JupyterLab refuses to run as root without --allow-root (containers, some cloud VMs).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+LAB_ARGS ?=
+PYTEST_ARGS ?=
+NB ?=
+
+.PHONY: help setup lab test lint unit nb execute colab-links check-links slides bench new-notebook clean
+
+help:
+	@echo "make lab                     open JupyterLab on notebooks/ (sets up .venv on first use)"
+	@echo "make test                    ruff + unit tests + all notebooks and decks (fast profile)"
+	@echo "make lint | unit             only ruff | only the unit tests"
+	@echo "make nb NB=notebooks/X.ipynb test one notebook with nbval (fast profile)"
+	@echo "make execute NB=notebooks/X.ipynb   re-run a notebook top to bottom and store its outputs"
+	@echo "                             (full profile; COURSE_PROFILE=fast to try quickly)"
+	@echo "make new-notebook NAME=07_lenet_alexnet_lrn TITLE='LeNet, AlexNet and LRN'"
+	@echo "make colab-links             rewrite Colab badges/install lines from pyproject.toml"
+	@echo "make slides                  build the decks under slides/ to HTML (slides/_build/)"
+	@echo "make bench                   run the benchmark scripts under benchmarks/"
+	@echo "make clean                   remove build outputs (keeps .venv)"
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python >= 3.10 is needed, found " + sys.version.split()[0])'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	@touch $@
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+unit: $(STAMP)
+	COURSE_PROFILE=fast $(BIN)/python -m pytest tests $(PYTEST_ARGS)
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m course_utils.colab check
+	COURSE_PROFILE=fast $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+nb: $(STAMP)
+	@test -n "$(NB)" || { echo "usage: make nb NB=notebooks/01_convolution_by_hand.ipynb"; exit 2; }
+	COURSE_PROFILE=fast $(BIN)/python -m pytest $(NB) $(PYTEST_ARGS)
+
+execute: $(STAMP)
+	@test -n "$(NB)" || { echo "usage: make execute NB=notebooks/01_convolution_by_hand.ipynb"; exit 2; }
+	$(BIN)/python tools/execute_notebook.py $(NB)
+
+new-notebook: $(STAMP)
+	@test -n "$(NAME)" || { echo "usage: make new-notebook NAME=07_lenet_alexnet_lrn TITLE='...'"; exit 2; }
+	$(BIN)/python tools/new_notebook.py "$(NAME)" --title "$(TITLE)"
+
+colab-links: $(STAMP)
+	$(BIN)/python -m course_utils.colab sync
+
+check-links: $(STAMP)
+	$(BIN)/python -m course_utils.colab check
+
+slides: $(STAMP)
+	$(BIN)/jupyter nbconvert --to slides --output-dir slides/_build slides/*.ipynb
+
+bench: $(STAMP)
+	@set -e; for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f; done
+
+clean:
+	rm -rf slides/_build build *.egg-info .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +

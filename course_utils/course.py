@@ -1,0 +1,121 @@
+"""The course map and the Korean-English glossary, as data.
+
+Notebook 00 and the README render these tables; tests check that every notebook under
+``notebooks/`` is listed here and that every listed notebook that exists is in order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Lesson:
+    stem: str  # file name without .ipynb
+    part: str
+    title: str
+    summary: str
+    seeds: str  # seed notes (../shared/seeds) the lesson covers
+
+
+LESSONS: tuple[Lesson, ...] = (
+    Lesson("00_start_here", "0", "Start here",
+           "How the course works: map, profiles, local / conda / Colab / GPU set-up, environment check, glossary.", "-"),
+    Lesson("01_convolution_by_hand", "I", "Convolution by hand",
+           "Why not fully connected; convolution as a sliding dot product in numpy; cross-correlation; filters on a photo.",
+           "000, 001, 003"),
+    Lesson("02_padding_and_stride", "I", "Padding and stride",
+           "Output-size formula, zero padding, VALID / SAME, stride, dilation, an interactive size explorer.",
+           "000, 001, 002, 003"),
+    Lesson("03_im2col_and_pooling", "I", "im2col and pooling",
+           "Convolution as one matrix product, backpropagation, pooling, gradient checks, a numpy convnet.", "001, 003"),
+    Lesson("04_parameters_and_memory", "I", "Parameters and memory",
+           "Counting parameters, multiplications and activation memory; 1x1 bottlenecks; receptive fields.",
+           "000, 001, 002"),
+    Lesson("05_keras_sequential_cnn", "II", "CNNs in Keras",
+           "Sequential CNNs on Fashion-MNIST and MNIST: train, evaluate, inspect mistakes, save and reload.",
+           "000, 001, 004"),
+    Lesson("06_training_better", "II", "Training better",
+           "Batch norm, dropout, augmentation, ensembles, optimizers, schedules, callbacks, cross-validation.",
+           "000, 001, 002"),
+    Lesson("07_lenet_alexnet_lrn", "III", "LeNet, AlexNet and LRN",
+           "LeNet-5, AlexNet's ideas, local response normalization from its formula.", "000, 002, 004"),
+    Lesson("08_vgg_and_receptive_fields", "III", "VGG and receptive fields",
+           "Stacks of 3x3 convolutions, receptive-field arithmetic, VGG16/19 parameter counts.", "002, 004"),
+    Lesson("09_inception_and_1x1", "III", "Inception and 1x1 convolutions",
+           "1x1 bottlenecks, the inception module, a small GoogLeNet, checking the seed's parameter quiz.",
+           "000, 002, 004"),
+    Lesson("10_residual_units_resnet", "IV", "Residual units and ResNet",
+           "Skip connections, the degradation problem, ResNet-34, bottlenecks, DenseNet blocks.", "002, 004"),
+    Lesson("11_xception_senet_and_conv_types", "IV", "Xception, SENet and convolution types",
+           "Depthwise separable convolution, SE blocks, dilated / transposed / grouped convolutions.", "002, 004"),
+    Lesson("12_pretrained_models", "V", "Pretrained models",
+           "keras.applications: preprocess, predict, decode; size and speed of models.", "004"),
+    Lesson("13_transfer_learning", "V", "Transfer learning",
+           "Flowers: frozen base + new head, then fine-tuning with a lower learning rate.", "004"),
+    Lesson("14_visualizing_cnns", "VI", "Looking inside CNNs",
+           "Filters, feature maps layer by layer, saliency and Grad-CAM.", "003"),
+    Lesson("15_beyond_classification", "VI", "Beyond classification",
+           "Fully convolutional networks, transposed convolution, detection ideas, IoU and NMS.", "002"),
+)  # fmt: skip
+
+
+# (Korean, English, short meaning). The study group's terms; notebooks use the English word
+# with the Korean one beside it on first use.
+GLOSSARY: tuple[tuple[str, str, str], ...] = (
+    ("합성곱", "convolution", "sliding a small filter over the input and taking dot products"),
+    ("교차 상관", "cross-correlation", "what deep-learning libraries call convolution (filter not flipped)"),
+    ("합성곱 신경망", "convolutional neural network (CNN)", "a network built mainly from convolution layers"),
+    ("합성곱 층", "convolutional layer", "a layer of filters applied at every position of its input"),
+    ("필터 / 커널", "filter / kernel", "the small weight array a convolution slides over the input"),
+    ("특성 맵", "feature map", "the output of one filter over the whole input"),
+    ("활성화 맵", "activation map", "a feature map after the activation function"),
+    ("수용장 / 국부 수용장", "receptive field / local receptive field", "the input region one output neuron sees"),
+    ("가중치 공유", "weight sharing", "every position of a feature map uses the same filter"),
+    ("패딩", "padding", "values (usually zeros) added around the input border"),
+    ("스트라이드", "stride", "the step between two positions of the filter"),
+    ("팽창 / 확장 합성곱", "dilation / dilated convolution", "a filter with gaps between its taps"),
+    ("풀링 층", "pooling layer", "a parameter-free layer that summarises each window (max, average)"),
+    ("최대 풀링", "max pooling", "keeps the largest value of each window"),
+    ("평균 풀링", "average pooling", "keeps the mean of each window"),
+    ("완전 연결층", "fully connected (dense) layer", "every input connected to every output"),
+    ("채널", "channel", "one of the stacked 2-D maps of an input or feature tensor (e.g. R, G, B)"),
+    ("배치", "batch / mini-batch", "a group of examples processed together"),
+    ("역전파", "backpropagation", "computing gradients layer by layer from the loss backwards"),
+    ("배치 정규화", "batch normalization", "normalising a layer's inputs with batch statistics"),
+    ("드롭아웃", "dropout", "randomly dropping units during training"),
+    ("데이터 증강", "data augmentation", "training on transformed copies of the images"),
+    ("앙상블", "ensemble", "averaging the predictions of several models"),
+    ("하이퍼파라미터", "hyper-parameter", "a setting chosen before training (learning rate, batch size, ...)"),
+    ("학습률", "learning rate", "the step size of gradient descent"),
+    ("옵티마이저", "optimizer", "the update rule (SGD, momentum, RMSprop, Adam, ...)"),
+    ("과대적합", "overfitting", "fitting the training set at the cost of new data"),
+    ("지역 응답 정규화", "local response normalization (LRN)", "normalising across neighbouring channels (AlexNet)"),
+    ("병목층", "bottleneck layer", "a 1x1 convolution that reduces the channel count"),
+    ("인셉션 모듈", "inception module", "parallel convolutions concatenated along the depth"),
+    ("잔차 유닛", "residual unit", "a block that learns h(x) - x and adds x back (skip connection)"),
+    ("스킵 연결", "skip (shortcut) connection", "adding a block's input to its output"),
+    ("사전 훈련된 모델", "pretrained model", "a network already trained on a large dataset (e.g. ImageNet)"),
+    ("전이 학습", "transfer learning", "reusing a pretrained network for a new task"),
+    ("미세 조정", "fine-tuning", "unfreezing pretrained layers and training them slowly"),
+)
+
+
+def course_map_markdown(link=None) -> str:
+    """The course map as a Markdown table; ``link(stem)`` may return a URL for each lesson."""
+    rows = ["| # | Part | Notebook | What you learn | Seeds |", "|---|---|---|---|---|"]
+    for lesson in LESSONS:
+        number = lesson.stem.split("_", 1)[0]
+        title = lesson.title
+        if link is not None:
+            url = link(lesson.stem)
+            title = f"[{title}]({url})" if url else title
+        rows.append(f"| {number} | {lesson.part} | {title} | {lesson.summary} | {lesson.seeds} |")
+    return "\n".join(rows)
+
+
+def glossary_markdown() -> str:
+    """The glossary as a Markdown table (Korean, English, meaning)."""
+    rows = ["| 한국어 | English | Meaning |", "|---|---|---|"]
+    rows += [f"| {ko} | {en} | {meaning} |" for ko, en, meaning in GLOSSARY]
+    return "\n".join(rows)

@@ -1,0 +1,360 @@
+"""Data loaders for the course: Keras' own downloads, sized by the profile.
+
+* :func:`load_fashion_mnist`, :func:`load_mnist`: ``keras.datasets`` arrays, scaled to float32
+  in [0, 1], NHWC ``(N, 28, 28, 1)``, with a stratified train/valid split.
+* :func:`load_flowers`: TensorFlow's ``flower_photos.tgz`` through ``keras.utils.get_file`` and
+  ``keras.utils.image_dataset_from_directory``.
+* :func:`sample_image`: real photos that ship inside scikit-image / scikit-learn (no download).
+
+All downloads go through Keras (``$KERAS_HOME``, default ``~/.keras``). Without a network, point
+``KERAS_HOME`` at a writable copy of a ready cache; when a file is neither cached nor
+downloadable, the loaders raise :class:`DataUnavailableError` within seconds, naming the file
+and how to provide it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from course_utils.runtime import DEFAULT_SEED, Profile, get_profile
+
+FASHION_MNIST_CLASSES = (
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+)  # fmt: skip
+MNIST_CLASSES = tuple(str(d) for d in range(10))
+FLOWERS_URL = "https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz"
+FLOWERS_CLASSES = ("daisy", "dandelion", "roses", "sunflowers", "tulips")
+
+# Files each loader needs, relative to the Keras cache ($KERAS_HOME), with where they come from.
+KERAS_FILES: dict[str, tuple[str, ...]] = {
+    "fashion_mnist": tuple(
+        f"datasets/fashion-mnist/{name}"
+        for name in (
+            "train-labels-idx1-ubyte.gz",
+            "train-images-idx3-ubyte.gz",
+            "t10k-labels-idx1-ubyte.gz",
+            "t10k-images-idx3-ubyte.gz",
+        )
+    ),
+    "mnist": ("datasets/mnist.npz",),
+    "flowers": ("datasets/flower_photos.tgz",),
+}
+
+# How long one network operation may stall before a download attempt is abandoned.
+DOWNLOAD_TIMEOUT_S = 30.0
+
+# Subset sizes of the fast profile (stratified: the same number of images per class).
+FAST_SIZES = {"train": 2000, "valid": 500, "test": 1000}
+
+
+class DataUnavailableError(RuntimeError):
+    """A data file is neither in the Keras cache nor downloadable (e.g. offline)."""
+
+
+def keras_home() -> str:
+    """The Keras cache folder Keras uses: ``$KERAS_HOME``, else ``~/.keras``."""
+    if "KERAS_HOME" in os.environ:
+        return os.environ["KERAS_HOME"]
+    base = os.path.expanduser("~")
+    if not os.access(base, os.W_OK):
+        base = "/tmp"
+    return os.path.join(base, ".keras")
+
+
+def cache_report() -> list[tuple[str, str, bool]]:
+    """``(dataset, relative path, present?)`` for every file the loaders use."""
+    home = keras_home()
+    return [
+        (name, rel, os.path.exists(os.path.join(home, rel)))
+        for name, files in KERAS_FILES.items()
+        for rel in files
+    ]
+
+
+@contextlib.contextmanager
+def _socket_timeout(seconds: float):
+    old = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(seconds)
+    try:
+        yield
+    finally:
+        socket.setdefaulttimeout(old)
+
+
+def _fetch(dataset: str, loader: Callable):
+    """Run a Keras loader; turn a failed download of a missing file into a clear error."""
+    start = time.perf_counter()
+    try:
+        with _socket_timeout(DOWNLOAD_TIMEOUT_S):
+            return loader()
+    except Exception as exc:  # Keras raises a bare Exception for URL failures
+        home = keras_home()
+        missing = [rel for rel in KERAS_FILES[dataset] if not os.path.exists(os.path.join(home, rel))]
+        if not missing:
+            raise
+        reason = str(exc).splitlines()[0][:300]
+        raise DataUnavailableError(
+            f"{dataset}: the file {missing[0]!r} is not in the Keras cache {home!r} and could not be "
+            f"downloaded ({reason}; gave up after {time.perf_counter() - start:.1f} s).\n"
+            "How to provide it: connect to the internet and run again (Keras downloads it once), or "
+            "copy a ready Keras cache and point KERAS_HOME at it before starting Python, e.g.\n"
+            '    tmp=$(mktemp -d); cp -r ../shared/data/keras/. "$tmp"/; export KERAS_HOME="$tmp"\n'
+            f"or place the file yourself at {os.path.join(home, missing[0])!r}."
+        ) from None
+
+
+@dataclass
+class ImageData:
+    """Train / valid / test arrays. ``x_*``: (N, H, W, C) float32 in [0, 1]; ``y_*``: (N,) int32."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_valid: np.ndarray
+    y_valid: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    class_names: tuple[str, ...]
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(self.x_train.shape[1:])
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    def summary(self) -> str:
+        parts = [
+            f"{name} {getattr(self, 'x_' + name).shape}"
+            for name in ("train", "valid", "test")
+        ]
+        return ", ".join(parts) + f"; {self.num_classes} classes"
+
+
+def stratified_indices(y: np.ndarray, n: int, seed: int = DEFAULT_SEED) -> np.ndarray:
+    """Indices of a stratified random subset of ``n`` labels from ``y`` (shape (N,)).
+
+    Each class gets ``n // k`` items (``k`` classes), the remainder going to the first classes.
+    Raises ValueError when ``n`` is not between ``k`` and ``len(y)`` or a class is too small.
+    """
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"labels must be a 1-D array, got shape {y.shape}")
+    classes, counts = np.unique(y, return_counts=True)
+    k = len(classes)
+    if not isinstance(n, int | np.integer) or isinstance(n, bool) or not k <= n <= len(y):
+        raise ValueError(f"subset size must be an integer between {k} (one per class) and {len(y)}, got {n!r}")
+    per_class = np.full(k, n // k)
+    per_class[: n % k] += 1
+    if np.any(per_class > counts):
+        worst = int(np.argmax(per_class - counts))
+        raise ValueError(
+            f"class {classes[worst]!r} has {counts[worst]} items but the subset needs {per_class[worst]}"
+        )
+    rng = np.random.default_rng(seed)
+    picked = [
+        rng.choice(np.flatnonzero(y == c), size=m, replace=False) for c, m in zip(classes, per_class, strict=True)
+    ]
+    out = np.concatenate(picked)
+    rng.shuffle(out)
+    return out
+
+
+def train_valid_split(
+    x: np.ndarray, y: np.ndarray, valid_size: int, seed: int = DEFAULT_SEED
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Stratified split of ``(x, y)`` into ``(x_train, y_train, x_valid, y_valid)``."""
+    if len(x) != len(y):
+        raise ValueError(f"x has {len(x)} items but y has {len(y)}; expected the same number")
+    valid_idx = stratified_indices(y, valid_size, seed)
+    mask = np.ones(len(y), dtype=bool)
+    mask[valid_idx] = False
+    train_idx = np.flatnonzero(mask)
+    np.random.default_rng(seed + 1).shuffle(train_idx)
+    return x[train_idx], y[train_idx], x[valid_idx], y[valid_idx]
+
+
+def _prepare(x: np.ndarray) -> np.ndarray:
+    """uint8 (N, H, W) -> float32 (N, H, W, 1) in [0, 1]."""
+    return (x.astype(np.float32) / 255.0)[..., np.newaxis]
+
+
+def _load_keras_arrays(
+    dataset: str,
+    class_names: Sequence[str],
+    profile: str | Profile | None,
+    valid_size: int | None,
+    n_train: int | None,
+    n_test: int | None,
+    seed: int,
+) -> ImageData:
+    import keras  # noqa: F401  (lazy: keep TensorFlow's import after runtime.setup)
+
+    loader = getattr(keras.datasets, dataset).load_data
+    (x_all, y_all), (x_test, y_test) = _fetch(dataset, loader)
+    prof = get_profile(profile.value if isinstance(profile, Profile) else profile)
+    if prof.is_fast:
+        valid_size = FAST_SIZES["valid"] if valid_size is None else valid_size
+        n_train = FAST_SIZES["train"] if n_train is None else n_train
+        n_test = FAST_SIZES["test"] if n_test is None else n_test
+    valid_size = 5000 if valid_size is None else valid_size
+    y_all = y_all.astype(np.int32)
+    y_test = y_test.astype(np.int32)
+    x_train, y_train, x_valid, y_valid = train_valid_split(x_all, y_all, valid_size, seed)
+    if n_train is not None and n_train < len(y_train):
+        idx = stratified_indices(y_train, n_train, seed)
+        x_train, y_train = x_train[idx], y_train[idx]
+    if n_test is not None and n_test < len(y_test):
+        idx = np.sort(stratified_indices(y_test, n_test, seed))
+        x_test, y_test = x_test[idx], y_test[idx]
+    return ImageData(
+        _prepare(x_train), y_train, _prepare(x_valid), y_valid, _prepare(x_test), y_test, tuple(class_names)
+    )
+
+
+def load_fashion_mnist(
+    profile: str | Profile | None = None,
+    *,
+    valid_size: int | None = None,
+    n_train: int | None = None,
+    n_test: int | None = None,
+    seed: int = DEFAULT_SEED,
+) -> ImageData:
+    """Fashion-MNIST via ``keras.datasets.fashion_mnist.load_data()``.
+
+    Full profile: 55,000 train / 5,000 valid (stratified) / 10,000 test.
+    Fast profile: stratified subsets of 2,000 / 500 / 1,000 (override with the arguments).
+    Returns an :class:`ImageData` with x: (N, 28, 28, 1) float32 in [0, 1], y: (N,) int32.
+    """
+    return _load_keras_arrays(
+        "fashion_mnist", FASHION_MNIST_CLASSES, profile, valid_size, n_train, n_test, seed
+    )
+
+
+def load_mnist(
+    profile: str | Profile | None = None,
+    *,
+    valid_size: int | None = None,
+    n_train: int | None = None,
+    n_test: int | None = None,
+    seed: int = DEFAULT_SEED,
+) -> ImageData:
+    """MNIST via ``keras.datasets.mnist.load_data()``; same shapes and sizes as Fashion-MNIST."""
+    return _load_keras_arrays("mnist", MNIST_CLASSES, profile, valid_size, n_train, n_test, seed)
+
+
+def flowers_directory() -> str:
+    """Folder with one sub-folder per flower class, from ``flower_photos.tgz`` (via ``get_file``).
+
+    The archive is downloaded once into ``$KERAS_HOME/datasets`` and extracted once next to it.
+    """
+    import keras
+
+    extracted = os.path.join(keras_home(), "datasets", "flower_photos_extracted")
+    root = os.path.join(extracted, "flower_photos")
+    need_extract = not os.path.isdir(root)
+    path = _fetch(
+        "flowers",
+        lambda: keras.utils.get_file("flower_photos.tgz", origin=FLOWERS_URL, extract=need_extract),
+    )
+    if need_extract:
+        root = os.path.join(path, "flower_photos")
+    if not os.path.isdir(root):
+        raise DataUnavailableError(f"flowers: expected the class folders under {root!r}; the archive looks broken")
+    return root
+
+
+def flower_files(root: str | None = None) -> tuple[list[str], np.ndarray, tuple[str, ...]]:
+    """All flower photo paths, their integer labels and the class names (sorted, as Keras does)."""
+    root = flowers_directory() if root is None else root
+    classes = tuple(sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d))))
+    paths, labels = [], []
+    for label, name in enumerate(classes):
+        for fname in sorted(os.listdir(os.path.join(root, name))):
+            if fname.lower().endswith((".jpg", ".jpeg", ".png")):
+                paths.append(os.path.join(root, name, fname))
+                labels.append(label)
+    return paths, np.asarray(labels, dtype=np.int32), classes
+
+
+def load_flowers(
+    profile: str | Profile | None = None,
+    *,
+    image_size: tuple[int, int] = (160, 160),
+    batch_size: int = 32,
+    valid_fraction: float = 0.2,
+    seed: int = DEFAULT_SEED,
+    max_batches: int | None = None,
+):
+    """The flowers photos as ``(train_ds, valid_ds, class_names)``.
+
+    Uses ``keras.utils.image_dataset_from_directory`` (images (B, H, W, 3) float32 in [0, 255],
+    integer labels). Fast profile: at most 4 batches per split unless ``max_batches`` says otherwise.
+    """
+    if not 0.0 < valid_fraction < 1.0:
+        raise ValueError(f"valid_fraction must be between 0 and 1 (exclusive), got {valid_fraction!r}")
+    if len(image_size) != 2 or min(image_size) < 1:
+        raise ValueError(f"image_size must be (height, width) with positive sizes, got {image_size!r}")
+    import keras
+
+    prof = get_profile(profile.value if isinstance(profile, Profile) else profile)
+    train_ds, valid_ds = keras.utils.image_dataset_from_directory(
+        flowers_directory(),
+        validation_split=valid_fraction,
+        subset="both",
+        seed=seed,
+        image_size=tuple(image_size),
+        batch_size=batch_size,
+        verbose=False,
+    )
+    class_names = tuple(train_ds.class_names)
+    limit = max_batches if max_batches is not None else (4 if prof.is_fast else None)
+    if limit is not None:
+        train_ds, valid_ds = train_ds.take(limit), valid_ds.take(limit)
+    return train_ds, valid_ds, class_names
+
+
+# Photos that ship inside the scikit-image and scikit-learn wheels (no download needed).
+SAMPLE_IMAGES = {
+    "camera": ("skimage", "camera", "a photographer with a tripod (grayscale, 512x512)"),
+    "astronaut": ("skimage", "astronaut", "astronaut Eileen Collins (RGB, 512x512)"),
+    "coffee": ("skimage", "coffee", "a cup of coffee (RGB, 400x600)"),
+    "chelsea": ("skimage", "chelsea", "Chelsea the cat (RGB, 300x451)"),
+    "china": ("sklearn", "china.jpg", "a Chinese temple (RGB, 427x640)"),
+    "flower": ("sklearn", "flower.jpg", "a flower (RGB, 427x640)"),
+}
+
+
+def sample_image(name: str = "chelsea", *, gray: bool = False) -> np.ndarray:
+    """A real photo as float32 in [0, 1], shape (H, W, C) with C = 1 if ``gray`` else 3.
+
+    Names: see ``SAMPLE_IMAGES`` (camera, astronaut, coffee, chelsea, china, flower).
+    """
+    if name not in SAMPLE_IMAGES:
+        raise ValueError(f"unknown sample image {name!r}; expected one of: {', '.join(SAMPLE_IMAGES)}")
+    source, key, _ = SAMPLE_IMAGES[name]
+    if source == "skimage":
+        import skimage.data
+
+        img = getattr(skimage.data, key)()
+    else:
+        from sklearn.datasets import load_sample_image
+
+        img = load_sample_image(key)
+    img = np.asarray(img, dtype=np.float32) / 255.0
+    if img.ndim == 2:
+        img = img[..., np.newaxis]
+    if gray and img.shape[-1] == 3:
+        # ITU-R BT.601 luma weights, as most image libraries use for RGB -> gray.
+        img = (img @ np.array([0.299, 0.587, 0.114], dtype=np.float32))[..., np.newaxis]
+    elif not gray and img.shape[-1] == 1:
+        img = np.repeat(img, 3, axis=-1)
+    return img
