@@ -24,7 +24,7 @@ BADGE_RE = re.compile(
     r"\[!\[Open In Colab\]\(https://colab\.research\.google\.com/assets/colab-badge\.svg\)\]"
     r"\(https://colab\.research\.google\.com/github/[^)\s]+\)"
 )
-INSTALL_RE = re.compile(r"course-utils @ git\+https://[^\"'\s]+")
+INSTALL_RE = re.compile(r"course-utils @ git\+https://[^\"'\s\\]+")
 MAP_START, MAP_END = "<!-- course-map:start -->", "<!-- course-map:end -->"
 NOTEBOOK_DIRS = ("notebooks", "slides")
 

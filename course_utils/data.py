@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -60,7 +61,17 @@ class DataUnavailableError(RuntimeError):
 
 
 def keras_home() -> str:
-    """The Keras cache folder Keras uses: ``$KERAS_HOME``, else ``~/.keras``."""
+    """The Keras cache folder Keras uses: ``$KERAS_HOME``, else ``~/.keras``.
+
+    Keras reads ``KERAS_HOME`` once, when it is imported; once it is, its value wins.
+    """
+    if "keras" in sys.modules:
+        try:
+            from keras.src.backend.config import keras_home as _keras_home
+
+            return _keras_home()
+        except ImportError:  # a Keras without this private accessor: fall back to the rule
+            pass
     if "KERAS_HOME" in os.environ:
         return os.environ["KERAS_HOME"]
     base = os.path.expanduser("~")
@@ -157,7 +168,7 @@ def stratified_indices(y: np.ndarray, n: int, seed: int = DEFAULT_SEED) -> np.nd
     if np.any(per_class > counts):
         worst = int(np.argmax(per_class - counts))
         raise ValueError(
-            f"class {classes[worst]!r} has {counts[worst]} items but the subset needs {per_class[worst]}"
+            f"class {classes[worst].item()!r} has {counts[worst]} items but the subset needs {per_class[worst]}"
         )
     rng = np.random.default_rng(seed)
     picked = [

@@ -1,0 +1,198 @@
+"""course_utils.data: real Keras loaders from the cache, subsets, splits, sample photos, and the
+fast, clear failure when a file is neither cached nor downloadable."""
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+from course_utils import data
+
+
+@pytest.fixture(scope="module")
+def fashion_fast(cached_datasets):
+    return data.load_fashion_mnist("fast")
+
+
+def test_fashion_mnist_fast_profile_is_a_stratified_subset(fashion_fast):
+    d = fashion_fast
+    assert d.x_train.shape == (data.FAST_SIZES["train"], 28, 28, 1)
+    assert d.x_valid.shape == (data.FAST_SIZES["valid"], 28, 28, 1)
+    assert d.x_test.shape == (data.FAST_SIZES["test"], 28, 28, 1)
+    for x in (d.x_train, d.x_valid, d.x_test):
+        assert x.dtype == np.float32 and 0.0 <= x.min() and x.max() <= 1.0
+    for y, n in ((d.y_train, 2000), (d.y_valid, 500), (d.y_test, 1000)):
+        assert y.dtype == np.int32
+        np.testing.assert_array_equal(np.bincount(y, minlength=10), np.full(10, n // 10))
+    assert d.class_names[0] == "T-shirt/top" and d.num_classes == 10
+    assert d.input_shape == (28, 28, 1)
+    assert "train (2000, 28, 28, 1)" in d.summary()
+
+
+def test_fashion_mnist_full_split_matches_the_raw_keras_arrays(cached_datasets):
+    import keras
+
+    (x_raw, y_raw), (x_test_raw, _) = keras.datasets.fashion_mnist.load_data()
+    d = data.load_fashion_mnist("full")
+    assert (len(d.x_train), len(d.x_valid), len(d.x_test)) == (55000, 5000, 10000)
+    np.testing.assert_array_equal(np.bincount(d.y_valid), np.full(10, 500))
+    # The split is a partition of the 60,000 training images: same multiset of labels, same pixels.
+    np.testing.assert_array_equal(
+        np.bincount(np.concatenate([d.y_train, d.y_valid]), minlength=10), np.bincount(y_raw, minlength=10)
+    )
+    assert np.isclose(
+        d.x_train.sum(dtype=np.float64) + d.x_valid.sum(dtype=np.float64), x_raw.sum(dtype=np.float64) / 255.0
+    )
+    np.testing.assert_allclose(d.x_test[..., 0], x_test_raw / 255.0, atol=1e-7)
+
+
+def test_split_is_reproducible_and_depends_on_the_seed(cached_datasets):
+    a = data.load_mnist("fast", seed=1)
+    b = data.load_mnist("fast", seed=1)
+    c = data.load_mnist("fast", seed=2)
+    np.testing.assert_array_equal(a.x_train, b.x_train)
+    assert not np.array_equal(a.y_train, c.y_train)
+    assert a.class_names == tuple("0123456789")
+
+
+def test_explicit_sizes_override_the_profile(cached_datasets):
+    d = data.load_mnist("fast", n_train=100, valid_size=50, n_test=30)
+    assert (len(d.y_train), len(d.y_valid), len(d.y_test)) == (100, 50, 30)
+
+
+def test_bad_profile_is_a_value_error():
+    with pytest.raises(ValueError, match="unknown course profile 'huge'"):
+        data.load_mnist("huge")
+
+
+def test_stratified_indices_balances_classes_and_validates():
+    y = np.repeat(np.arange(3), [10, 20, 30])
+    idx = data.stratified_indices(y, 9, seed=0)
+    assert len(set(idx.tolist())) == 9
+    np.testing.assert_array_equal(np.bincount(y[idx]), [3, 3, 3])
+    with pytest.raises(ValueError, match="between 3 .* and 60"):
+        data.stratified_indices(y, 61)
+    with pytest.raises(ValueError, match="between 3"):
+        data.stratified_indices(y, 2)
+    with pytest.raises(ValueError, match="class 0 has 10 items but the subset needs 15"):
+        data.stratified_indices(y, 45)
+    with pytest.raises(ValueError, match="1-D"):
+        data.stratified_indices(y.reshape(6, 10), 6)
+
+
+def test_train_valid_split_rejects_mismatched_lengths():
+    with pytest.raises(ValueError, match="x has 5 items but y has 4"):
+        data.train_valid_split(np.zeros((5, 2)), np.zeros(4), 2)
+
+
+def test_flowers_from_the_cached_archive(cached_datasets):
+    root = data.flowers_directory()
+    assert sorted(os.listdir(root)) == list(data.FLOWERS_CLASSES)
+    paths, labels, classes = data.flower_files(root)
+    assert classes == data.FLOWERS_CLASSES and len(paths) == len(labels) >= 100
+    train, valid, names = data.load_flowers("fast", image_size=(64, 64), batch_size=8)
+    assert names == data.FLOWERS_CLASSES
+    images, y = next(iter(train))
+    assert tuple(images.shape) == (8, 64, 64, 3) and tuple(y.shape) == (8,)
+    assert sum(1 for _ in train) <= 4 and sum(1 for _ in valid) <= 4  # fast profile: a few batches
+    # A second call does not extract the archive again.
+    before = os.path.getmtime(root)
+    assert data.flowers_directory() == root and os.path.getmtime(root) == before
+
+
+def test_flowers_argument_checks():
+    with pytest.raises(ValueError, match="valid_fraction"):
+        data.load_flowers(valid_fraction=1.5)
+    with pytest.raises(ValueError, match="image_size"):
+        data.load_flowers(image_size=(0, 10))
+
+
+@pytest.mark.parametrize("name", sorted(data.SAMPLE_IMAGES))
+def test_sample_images_ship_with_the_packages(name):
+    rgb = data.sample_image(name)
+    gray = data.sample_image(name, gray=True)
+    assert rgb.ndim == 3 and rgb.shape[-1] == 3 and rgb.dtype == np.float32
+    assert gray.shape == rgb.shape[:2] + (1,)
+    assert 0.0 <= rgb.min() and rgb.max() <= 1.0 and rgb.std() > 0.05  # a real photo, not a blank
+
+
+def test_unknown_sample_image():
+    with pytest.raises(ValueError, match="unknown sample image 'dog'; expected one of: camera"):
+        data.sample_image("dog")
+
+
+def test_cache_report_lists_every_file(cached_datasets):
+    report = data.cache_report()
+    assert {name for name, _, _ in report} == {"fashion_mnist", "mnist", "flowers"}
+    assert all(present for _, _, present in report) == cached_datasets
+
+
+OFFLINE_SCRIPT = textwrap.dedent(
+    """
+    import sys, time
+    import keras  # imported first: the timer measures the loader, not TensorFlow's import
+    from course_utils import data
+    start = time.perf_counter()
+    try:
+        getattr(data, sys.argv[1])()
+    except data.DataUnavailableError as err:
+        print("ELAPSED", time.perf_counter() - start)
+        print(err)
+        sys.exit(3)
+    print("LOADED")
+    """
+)
+
+
+def _run_offline(loader: str, keras_home) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env["KERAS_HOME"] = str(keras_home)
+    # No network, whatever machine runs the test: send every download to a closed local port.
+    for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+        env[var] = "http://127.0.0.1:9"
+    for var in ("no_proxy", "NO_PROXY"):
+        env.pop(var, None)
+    return subprocess.run(
+        [sys.executable, "-c", OFFLINE_SCRIPT, loader], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.parametrize(
+    ("loader", "missing"),
+    [
+        ("load_fashion_mnist", "datasets/fashion-mnist/train-labels-idx1-ubyte.gz"),
+        ("load_mnist", "datasets/mnist.npz"),
+        ("flowers_directory", "datasets/flower_photos.tgz"),
+    ],
+)
+def test_offline_without_cache_fails_fast_and_clearly(loader, missing, empty_keras_home):
+    start = time.perf_counter()
+    proc = _run_offline(loader, empty_keras_home)
+    wall = time.perf_counter() - start
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    elapsed = float(proc.stdout.split("ELAPSED", 1)[1].split()[0])
+    assert elapsed < 5.0, f"the loader took {elapsed:.1f} s to give up"
+    assert wall < 60
+    message = proc.stdout
+    assert repr(missing) in message  # names the file
+    assert "KERAS_HOME" in message and "How to provide it" in message
+    assert "Traceback" not in proc.stderr  # no raw urllib traceback
+
+
+def test_offline_with_a_seeded_cache_loads_without_network(cached_datasets, tmp_path):
+    """The real keras.datasets call works offline when KERAS_HOME holds the files."""
+    if not cached_datasets:
+        pytest.fail("needs the Keras cache")
+    from course_utils.data import keras_home
+
+    src = os.path.join(keras_home(), "datasets", "fashion-mnist")
+    dst = tmp_path / "datasets" / "fashion-mnist"
+    dst.mkdir(parents=True)
+    for name in os.listdir(src):
+        os.symlink(os.path.join(src, name), dst / name)
+    proc = _run_offline("load_fashion_mnist", tmp_path)
+    assert proc.returncode == 0 and "LOADED" in proc.stdout, proc.stdout + proc.stderr
