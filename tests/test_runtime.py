@@ -37,7 +37,7 @@ def test_seed_everything_repeats_python_numpy_and_keras():
     import keras
 
     def draw():
-        return random.random(), np.random.rand(), float(keras.random.uniform(()))
+        return random.random(), np.random.rand(), float(keras.random.uniform(()))  # noqa: NPY002
 
     seed_everything(7)
     first = draw()
