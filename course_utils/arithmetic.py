@@ -1,4 +1,4 @@
-"""Convolution arithmetic: output sizes and padding amounts (more helpers follow in Part I).
+"""Convolution arithmetic: output sizes, padding, parameters, multiply-adds, memory, receptive fields.
 
 Conventions (TensorFlow's): sizes per spatial axis; ``padding`` is ``"valid"``, ``"same"``,
 an integer ``P`` (P zeros on both sides) or a pair ``(before, after)``.
@@ -10,12 +10,20 @@ an integer ``P`` (P zeros on both sides) or a pair ``(before, after)``.
 * ``"valid"``: no padding, ``O = floor((I - F_eff) / S) + 1`` (leftover rows are ignored).
 * ``"same"``: ``O = ceil(I / S)``; the total padding ``max((O - 1) * S + F_eff - I, 0)`` is split
   with the extra zero at the bottom/right when it is odd.
+
+Also here (Part I, notebooks 02 and 04): :func:`conv_output_shape` (both axes),
+:func:`conv_params` / :func:`dense_params` (trainable parameters, as ``count_params()``),
+:func:`conv_macs` (multiply-accumulates), :func:`activation_bytes` / :func:`dtype_bytes` /
+:func:`format_bytes` (memory of activations), :func:`receptive_field` (with a per-layer table),
+:func:`input_window` (which inputs one output sees) and :func:`bottleneck_params` (1x1 reduction).
+Every function raises ``ValueError`` saying what was wrong and what was expected.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+from dataclasses import dataclass
 
 PaddingSpec = str | int | tuple[int, int]
 
@@ -111,3 +119,272 @@ def output_size(
             "(libraries round down instead of failing)"
         )
     return span // stride + 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Two spatial axes at once, parameters, multiply-accumulates, memory, receptive fields
+# ---------------------------------------------------------------------------------------------
+
+Pair = int | tuple[int, int]
+
+
+def _pair(name: str, value, check=_positive_int) -> tuple[int, int]:
+    """``3`` -> ``(3, 3)``; ``(3, 5)`` -> ``(3, 5)``; each entry checked with ``check``."""
+    if isinstance(value, tuple | list):
+        if len(value) != 2:
+            raise ValueError(f"{name} must be an integer or a (height, width) pair, got {value!r}")
+        return (check(f"{name} (height)", value[0]), check(f"{name} (width)", value[1]))
+    v = check(name, value)
+    return (v, v)
+
+
+def conv_output_shape(
+    input_hw: Pair,
+    filter_hw: Pair,
+    stride: Pair = 1,
+    padding: PaddingSpec = "valid",
+    dilation: Pair = 1,
+    *,
+    strict: bool = False,
+) -> tuple[int, int]:
+    """``(OH, OW)`` of a 2-D convolution: :func:`output_size` on each axis.
+
+    ``padding`` applies to both axes (``"valid"``, ``"same"``, ``P`` or ``(before, after)``).
+
+    >>> conv_output_shape((150, 100), 5, 1, "same")   # 000: SAME keeps 150x100
+    (150, 100)
+    >>> conv_output_shape(96, 8)                       # 001: 96 - 8 + 1 = 89
+    (89, 89)
+    """
+    h, w = _pair("input size", input_hw)
+    fh, fw = _pair("filter size", filter_hw)
+    sh, sw = _pair("stride", stride)
+    dh, dw = _pair("dilation", dilation)
+    return (
+        output_size(h, fh, sh, padding, dh, strict=strict),
+        output_size(w, fw, sw, padding, dw, strict=strict),
+    )
+
+
+def conv_params(
+    filter_hw: Pair, in_channels: int, out_channels: int, *, bias: bool = True, groups: int = 1
+) -> int:
+    """Trainable parameters of a 2-D convolution layer (``keras.layers.Conv2D``).
+
+    ``FH * FW * (C_in / groups) * C_out`` weights, plus ``C_out`` biases (one per output
+    channel, i.e. per feature map) when ``bias``. Padding, stride, dilation and the input's
+    height and width do not appear: every position shares the same filters.
+
+    >>> conv_params(5, 3, 200)                 # 000: (5*5*3 + 1) * 200
+    15200
+    >>> conv_params(3, 128, 64, bias=False)    # 002: 3*3*128*64
+    73728
+    """
+    fh, fw = _pair("filter size", filter_hw)
+    c_in = _positive_int("in_channels", in_channels)
+    c_out = _positive_int("out_channels", out_channels)
+    groups = _positive_int("groups", groups)
+    if c_in % groups or c_out % groups:
+        raise ValueError(
+            f"groups={groups} must divide both in_channels ({c_in}) and out_channels ({c_out}); "
+            "each group convolves C_in/groups input channels into C_out/groups output channels"
+        )
+    return fh * fw * (c_in // groups) * c_out + (c_out if bias else 0)
+
+
+def dense_params(in_features: int, out_features: int, *, bias: bool = True) -> int:
+    """Trainable parameters of a fully connected layer: ``in * out (+ out)``.
+
+    >>> dense_params(100 * 100, 1000, bias=False)   # 000: a 100x100 image into 1,000 units
+    10000000
+    """
+    n_in = _positive_int("in_features", in_features)
+    n_out = _positive_int("out_features", out_features)
+    return n_in * n_out + (n_out if bias else 0)
+
+
+def conv_macs(
+    filter_hw: Pair, in_channels: int, out_channels: int, output_hw: Pair, *, groups: int = 1
+) -> int:
+    """Multiply-accumulate operations of one convolution layer for one input image.
+
+    Every one of the ``OH * OW * C_out`` outputs is a dot product of ``FH * FW * C_in / groups``
+    products (bias additions are not counted). FLOPs are about twice this number.
+
+    >>> conv_macs(5, 3, 200, (150, 100))   # 000: 5*5*3 * 150*100 * 200
+    225000000
+    """
+    oh, ow = _pair("output size", output_hw)
+    weights = conv_params(filter_hw, in_channels, out_channels, bias=False, groups=groups)
+    return weights * oh * ow
+
+
+# Bytes per element of the dtypes a Keras model uses (bfloat16 has no NumPy dtype).
+DTYPE_BYTES = {
+    "float64": 8, "float32": 4, "float16": 2, "bfloat16": 2,
+    "int64": 8, "int32": 4, "int16": 2, "int8": 1, "uint8": 1, "bool": 1,
+    "mixed_float16": 2, "mixed_bfloat16": 2,
+}  # fmt: skip
+
+
+def dtype_bytes(dtype="float32") -> int:
+    """Bytes per element of ``dtype`` (a name such as ``"float16"`` or a NumPy dtype).
+
+    The Keras policies ``"mixed_float16"`` / ``"mixed_bfloat16"`` count 2 bytes, the size
+    of their activations.
+    """
+    name = getattr(dtype, "name", None) or getattr(dtype, "__name__", None) or dtype
+    if not isinstance(name, str) or name.lower() not in DTYPE_BYTES:
+        raise ValueError(f"unknown dtype {dtype!r}; expected one of: {', '.join(DTYPE_BYTES)}")
+    return DTYPE_BYTES[name.lower()]
+
+
+def activation_bytes(shape, dtype="float32", batch_size: int = 1) -> int:
+    """Memory of one layer's output: ``batch_size * prod(shape) * bytes per element``.
+
+    ``shape`` is the output shape of one example, without the batch axis, e.g. ``(OH, OW, C)``.
+
+    >>> activation_bytes((150, 100, 200))                    # 000: one image, float32
+    12000000
+    >>> activation_bytes((150, 100, 200), "float32", 100)    # a batch of 100 images
+    1200000000
+    """
+    if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
+        shape = (shape,)
+    if not isinstance(shape, tuple | list) or not shape:
+        raise ValueError(f"shape must be a non-empty tuple of positive integers (no batch axis), got {shape!r}")
+    if any(s is None for s in shape):
+        raise ValueError(f"shape {shape!r} has an unknown (None) size; give one example's shape without the batch axis")
+    n = 1
+    for i, s in enumerate(shape):
+        n *= _positive_int(f"shape[{i}]", s)
+    return n * _positive_int("batch_size", batch_size) * dtype_bytes(dtype)
+
+
+def format_bytes(n: int) -> str:
+    """Human-readable size with binary prefixes: ``format_bytes(12_000_000) == '11.4 MiB'``."""
+    n = _non_negative_int("number of bytes", n)
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{n} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+# --- receptive fields -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LayerField:
+    """One row of :func:`receptive_field`'s table (sizes along one axis, in input pixels)."""
+
+    index: int  # 1-based layer number
+    filter_size: int
+    stride: int
+    dilation: int
+    size: int  # receptive field of one output of this layer
+    jump: int  # distance in input pixels between two neighbouring outputs (product of strides)
+
+
+@dataclass(frozen=True)
+class ReceptiveField:
+    """Receptive field of the last layer of a stack, with the per-layer table."""
+
+    size: int
+    jump: int
+    layers: tuple[LayerField, ...]
+
+    def table(self) -> str:
+        """The per-layer table as text."""
+        head = f"{'layer':>5} {'filter':>6} {'stride':>6} {'dilation':>8} {'field':>6} {'jump':>5}"
+        rows = [
+            f"{r.index:>5} {r.filter_size:>6} {r.stride:>6} {r.dilation:>8} {r.size:>6} {r.jump:>5}"
+            for r in self.layers
+        ]
+        return "\n".join([head, *rows])
+
+
+def receptive_field(layers) -> ReceptiveField:
+    """Receptive field (수용장) along one axis of a stack of convolution / pooling layers.
+
+    ``layers`` is a sequence of ``(filter, stride)`` or ``(filter, stride, dilation)``, first
+    layer first. With ``r`` the field and ``j`` the jump (distance in input pixels between
+    neighbouring outputs), each layer does ``r += (F_eff - 1) * j`` then ``j *= S``, starting
+    from ``r = j = 1``. Padding shifts where the field lies, not its size.
+
+    >>> receptive_field([(3, 1), (3, 1)]).size          # two 3x3 convs see 5x5 (002)
+    5
+    >>> receptive_field([(3, 1)] * 3).size              # three see 7x7
+    7
+    """
+    if isinstance(layers, str) or not hasattr(layers, "__iter__"):
+        raise ValueError(f"layers must be a list of (filter, stride[, dilation]) tuples, got {layers!r}")
+    layers = list(layers)
+    if not layers:
+        raise ValueError("layers is empty; expected at least one (filter, stride[, dilation]) tuple")
+    size, jump, rows = 1, 1, []
+    for i, layer in enumerate(layers, start=1):
+        if not isinstance(layer, tuple | list) or len(layer) not in (2, 3):
+            raise ValueError(
+                f"layer {i} must be (filter, stride) or (filter, stride, dilation), got {layer!r}"
+            )
+        f = _positive_int(f"layer {i} filter size", layer[0])
+        s = _positive_int(f"layer {i} stride", layer[1])
+        d = _positive_int(f"layer {i} dilation", layer[2]) if len(layer) == 3 else 1
+        size += (effective_filter_size(f, d) - 1) * jump
+        jump *= s
+        rows.append(LayerField(i, f, s, d, size, jump))
+    return ReceptiveField(size, jump, tuple(rows))
+
+
+def input_window(i: int, filter_size: int, stride: int = 1, dilation: int = 1, pad_before: int = 0):
+    """Input indices (of the unpadded input; negative or too large = padding) that output ``i`` sees.
+
+    000's stride mapping: with no padding, output ``i`` sees rows ``i*S`` ... ``i*S + F - 1``.
+
+    >>> input_window(2, 3, stride=2)
+    [4, 5, 6]
+    """
+    i = _non_negative_int("output index", i)
+    f = _positive_int("filter size", filter_size)
+    s = _positive_int("stride", stride)
+    d = _positive_int("dilation", dilation)
+    p = _non_negative_int("pad_before", pad_before)
+    return [i * s + k * d - p for k in range(f)]
+
+
+# --- 1x1 bottlenecks --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bottleneck:
+    """Parameter counts of a direct FxF convolution and of 1x1 reduction + FxF."""
+
+    direct: int
+    reduce: int  # the 1x1 convolution C_in -> reduced
+    conv: int  # the FxF convolution reduced -> C_out
+
+    @property
+    def bottleneck(self) -> int:
+        return self.reduce + self.conv
+
+    @property
+    def ratio(self) -> float:
+        return self.bottleneck / self.direct
+
+
+def bottleneck_params(
+    in_channels: int, reduced: int, out_channels: int | None = None, filter_size: Pair = 3, *, bias: bool = False
+) -> Bottleneck:
+    """Compare ``FxF C_in->C_out`` with ``1x1 C_in->reduced`` then ``FxF reduced->C_out``.
+
+    >>> b = bottleneck_params(128, 32)    # 002: 147,456 vs 4,096 + 36,864 = 40,960
+    >>> (b.direct, b.bottleneck, round(b.ratio, 3))
+    (147456, 40960, 0.278)
+    """
+    out_channels = in_channels if out_channels is None else out_channels
+    direct = conv_params(filter_size, in_channels, out_channels, bias=bias)
+    reduce = conv_params(1, in_channels, reduced, bias=bias)
+    conv = conv_params(filter_size, reduced, out_channels, bias=bias)
+    return Bottleneck(direct, reduce, conv)
