@@ -1,0 +1,77 @@
+"""Keras model builders for the seed models (Part II onwards).
+
+* :func:`seed001_cnn` — seed 001's study-session model: Conv 32-32-64-64 (3x3, same padding),
+  each followed by 2x2 max pooling, Flatten, Dense 64, Dense 10 softmax.
+* :func:`hands_on_cnn` — the Fashion-MNIST model of seeds 000/004 (Hands-On ML ch. 14), written
+  with ``functools.partial`` as the seeds' ``DefaultConv2D``: 64@7x7, pool, 128, 128, pool,
+  256, 256, pool, Flatten, Dense 128 + Dropout 0.5, Dense 64 + Dropout 0.5, Dense 10 softmax.
+
+Both use ``keras.Input(shape=...)`` (the seeds' ``input_shape=`` on the first layer makes
+Keras 3 warn) and return uncompiled ``keras.Sequential`` models.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+
+def _check_shape(input_shape, num_classes: int) -> tuple[int, int, int]:
+    shape = tuple(input_shape)
+    if len(shape) != 3 or any((not isinstance(s, int)) or s < 1 for s in shape):
+        raise ValueError(f"input_shape must be (height, width, channels) with positive ints, got {input_shape!r}")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
+        raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}")
+    return shape
+
+
+def seed001_cnn(input_shape=(28, 28, 1), num_classes: int = 10, name: str = "seed001_cnn"):
+    """Seed 001's Sequential CNN. Needs inputs of at least 16x16 (four 2x2 poolings)."""
+    import keras
+    from keras import layers
+
+    shape = _check_shape(input_shape, num_classes)
+    if min(shape[:2]) < 16:
+        raise ValueError(f"seed001_cnn pools four times by 2, so it needs at least 16x16 inputs, got {shape[:2]}")
+    model = keras.Sequential([keras.Input(shape=shape)], name=name)
+    for filters in (32, 32, 64, 64):
+        model.add(layers.Conv2D(filters, (3, 3), padding="same", activation="relu"))
+        model.add(layers.MaxPooling2D((2, 2)))
+    model.add(layers.Flatten())
+    model.add(layers.Dense(64, activation="relu"))
+    model.add(layers.Dense(num_classes, activation="softmax"))
+    return model
+
+
+def hands_on_cnn(
+    input_shape=(28, 28, 1), num_classes: int = 10, dropout: float = 0.5, name: str = "hands_on_cnn"
+):
+    """The 000/004 model with ``DefaultConv2D = partial(Conv2D, kernel_size=3, padding="same", ...)``."""
+    import keras
+    from keras import layers
+
+    shape = _check_shape(input_shape, num_classes)
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+    if min(shape[:2]) < 8:
+        raise ValueError(f"hands_on_cnn pools three times by 2, so it needs at least 8x8 inputs, got {shape[:2]}")
+    default_conv2d = partial(layers.Conv2D, kernel_size=3, activation="relu", padding="same")
+    return keras.Sequential(
+        [
+            keras.Input(shape=shape),
+            default_conv2d(filters=64, kernel_size=7),
+            layers.MaxPooling2D(pool_size=2),
+            default_conv2d(filters=128),
+            default_conv2d(filters=128),
+            layers.MaxPooling2D(pool_size=2),
+            default_conv2d(filters=256),
+            default_conv2d(filters=256),
+            layers.MaxPooling2D(pool_size=2),
+            layers.Flatten(),
+            layers.Dense(units=128, activation="relu"),
+            layers.Dropout(dropout),
+            layers.Dense(units=64, activation="relu"),
+            layers.Dropout(dropout),
+            layers.Dense(units=num_classes, activation="softmax"),
+        ],
+        name=name,
+    )
