@@ -1,0 +1,312 @@
+"""course_utils.arithmetic against real Keras / TensorFlow layers and brute-force counts."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import math
+
+import keras
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from course_utils import arithmetic as ar
+
+FEW = settings(max_examples=30, deadline=None)
+
+
+def _conv_shape(h, w, f, s, padding, d=1):
+    """Spatial output shape of a real convolution (TensorFlow backend) on a zero image."""
+    x = np.zeros((1, h, w, 1), dtype="float32")
+    k = np.zeros((f, f, 1, 1), dtype="float32")
+    return tuple(keras.ops.conv(x, k, strides=s, padding=padding, dilation_rate=d).shape[1:3])
+
+
+# --- output_size / padding_amounts vs Keras -----------------------------------------------------
+
+
+@FEW
+@given(
+    h=st.integers(1, 30),
+    w=st.integers(1, 30),
+    f=st.integers(1, 7),
+    s=st.integers(1, 5),
+    padding=st.sampled_from(["valid", "same"]),
+)
+def test_output_size_matches_keras_strided(h, w, f, s, padding):
+    if padding == "valid" and f > min(h, w):
+        with pytest.raises(ValueError, match="more than the padded input"):
+            ar.conv_output_shape((h, w), f, s, padding)
+        return
+    assert ar.conv_output_shape((h, w), f, s, padding) == _conv_shape(h, w, f, s, padding)
+
+
+@FEW
+@given(
+    h=st.integers(1, 30),
+    f=st.integers(1, 5),
+    d=st.integers(1, 4),
+    padding=st.sampled_from(["valid", "same"]),
+)
+def test_output_size_matches_keras_dilated(h, f, d, padding):
+    # TensorFlow does not combine stride > 1 with dilation > 1, so dilation is tested at stride 1.
+    if padding == "valid" and ar.effective_filter_size(f, d) > h:
+        with pytest.raises(ValueError, match="dilated filter|filter size"):
+            ar.output_size(h, f, 1, padding, d)
+        return
+    assert ar.output_size(h, f, 1, padding, d) == _conv_shape(h, h, f, 1, padding, d)[0]
+
+
+@FEW
+@given(
+    h=st.integers(1, 25),
+    f=st.integers(1, 6),
+    s=st.integers(1, 4),
+    before=st.integers(0, 3),
+    after=st.integers(0, 3),
+)
+def test_explicit_padding_matches_zero_padding_layer(h, f, s, before, after):
+    inputs = keras.Input(shape=(h, h, 1))
+    padded = keras.layers.ZeroPadding2D(((before, after), (before, after)))(inputs)
+    if f > h + before + after:
+        with pytest.raises(ValueError, match="more than the padded input"):
+            ar.output_size(h, f, s, (before, after))
+        return
+    out = keras.layers.Conv2D(1, f, strides=s, padding="valid")(padded)
+    assert ar.output_size(h, f, s, (before, after)) == out.shape[1]
+    if before == after:
+        assert ar.output_size(h, f, s, before) == out.shape[1]
+
+
+@FEW
+@given(
+    h=st.integers(1, 16),
+    f=st.integers(1, 6),
+    s=st.integers(1, 4),
+    seed=st.integers(0, 2**16),
+)
+def test_same_padding_amounts_reproduce_tensorflow(h, f, s, seed):
+    """Padding by padding_amounts(...) then VALID equals TensorFlow's SAME, value for value."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(1, h, h, 1)).astype("float32")
+    k = rng.normal(size=(f, f, 1, 1)).astype("float32")
+    before, after = ar.padding_amounts(h, f, s, "same")
+    manual = keras.ops.conv(
+        np.pad(x, ((0, 0), (before, after), (before, after), (0, 0))), k, strides=s, padding="valid"
+    )
+    same = keras.ops.conv(x, k, strides=s, padding="same")
+    np.testing.assert_allclose(np.asarray(manual), np.asarray(same), rtol=1e-5, atol=1e-5)
+
+
+def test_worked_examples():
+    assert ar.output_size(4, 3) == 2  # 001
+    assert ar.output_size(4, 3, 1, 1) == 4  # 001 padded
+    assert ar.output_size(13, 6, 5, "same") == 3  # 000
+    assert ar.padding_amounts(13, 6, 5, "same") == (1, 2)  # extra zero at the bottom/right
+    assert ar.output_size(13, 6, 5, "valid") == 2  # the last 3 rows are ignored
+    assert ar.conv_output_shape(96, 8) == (89, 89)  # 001
+    assert ar.conv_output_shape((8, 4), 2, 2) == (4, 2)  # 003's 8x4 exercise
+
+
+def test_strict_rejects_fractional_output():
+    assert ar.output_size(7, 2, 2) == 3  # libraries round down
+    with pytest.raises(ValueError, match=r"= 3\.5 is not an integer"):
+        ar.output_size(7, 2, 2, strict=True)
+    assert ar.output_size(7, 3, 2, strict=True) == 3
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: ar.output_size(0, 3), "input size must be a positive integer"),
+        (lambda: ar.output_size(5.5, 3), "input size must be a positive integer"),
+        (lambda: ar.output_size(5, 3, 0), "stride must be a positive integer"),
+        (lambda: ar.output_size(5, 3, -1), "stride must be a positive integer"),
+        (lambda: ar.output_size(5, 0), "filter size must be a positive integer"),
+        (lambda: ar.output_size(5, 3, dilation=0), "dilation must be a positive integer"),
+        (lambda: ar.output_size(5, 6), "filter size 6, more than the padded input 5"),
+        (lambda: ar.output_size(5, 3, 1, 0, 3), "covers 7, more than the padded input"),
+        (lambda: ar.output_size(5, 3, 1, "full"), "padding must be 'valid', 'same'"),
+        (lambda: ar.output_size(5, 3, 1, -1), "padding must be a non-negative integer"),
+        (lambda: ar.output_size(5, 3, 1, (1, 2, 3)), r"padding pair must be \(before, after\)"),
+        (lambda: ar.output_size(6, 3, 2, strict=True), "is not an integer"),
+        (lambda: ar.output_size(True, 3), "input size must be a positive integer"),
+        (lambda: ar.conv_output_shape((5, 5, 5), 3), r"\(height, width\) pair"),
+        (lambda: ar.conv_output_shape((5, 0), 3), r"input size \(width\) must be a positive"),
+        (lambda: ar.conv_params(3, 3, 0), "out_channels must be a positive integer"),
+        (lambda: ar.conv_params(3, 6, 4, groups=4), "groups=4 must divide both"),
+        (lambda: ar.conv_params(3, 6, 4, groups=0), "groups must be a positive integer"),
+        (lambda: ar.dense_params(0, 10), "in_features must be a positive integer"),
+        (lambda: ar.conv_macs(3, 3, 8, (0, 5)), "output size .* must be a positive integer"),
+        (lambda: ar.dtype_bytes("float31"), "unknown dtype 'float31'; expected one of"),
+        (lambda: ar.activation_bytes((10, 10), "double"), "unknown dtype"),
+        (lambda: ar.activation_bytes((None, 10, 10)), "unknown \\(None\\) size"),
+        (lambda: ar.activation_bytes(()), "non-empty tuple"),
+        (lambda: ar.activation_bytes((10, 0)), r"shape\[1\] must be a positive integer"),
+        (lambda: ar.activation_bytes((10, 10), batch_size=0), "batch_size must be a positive"),
+        (lambda: ar.format_bytes(-1), "number of bytes must be a non-negative"),
+        (lambda: ar.receptive_field([]), "layers is empty"),
+        (lambda: ar.receptive_field("3,1"), "must be a list of"),
+        (lambda: ar.receptive_field([(3,)]), r"layer 1 must be \(filter, stride\)"),
+        (lambda: ar.receptive_field([(3, 1), (3, 0)]), "layer 2 stride must be a positive"),
+        (lambda: ar.receptive_field([(3, 1, 0)]), "layer 1 dilation must be a positive"),
+        (lambda: ar.input_window(-1, 3), "output index must be a non-negative"),
+        (lambda: ar.bottleneck_params(128, 0), "out_channels must be a positive integer"),
+    ],
+)
+def test_bad_input_raises_clear_value_error(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+# --- parameters vs count_params() ---------------------------------------------------------------
+
+
+@FEW
+@given(
+    fh=st.integers(1, 5),
+    fw=st.integers(1, 5),
+    groups=st.sampled_from([1, 2, 4]),
+    c_in_per_group=st.integers(1, 4),
+    c_out_per_group=st.integers(1, 4),
+    bias=st.booleans(),
+)
+def test_conv_params_match_keras(fh, fw, groups, c_in_per_group, c_out_per_group, bias):
+    c_in, c_out = c_in_per_group * groups, c_out_per_group * groups
+    layer = keras.layers.Conv2D(c_out, (fh, fw), groups=groups, use_bias=bias)
+    layer.build((None, 9, 9, c_in))
+    assert ar.conv_params((fh, fw), c_in, c_out, bias=bias, groups=groups) == layer.count_params()
+
+
+@FEW
+@given(n_in=st.integers(1, 300), n_out=st.integers(1, 300), bias=st.booleans())
+def test_dense_params_match_keras(n_in, n_out, bias):
+    layer = keras.layers.Dense(n_out, use_bias=bias)
+    layer.build((None, n_in))
+    assert ar.dense_params(n_in, n_out, bias=bias) == layer.count_params()
+
+
+def test_seed_parameter_counts_match_keras_models():
+    model = keras.Sequential([keras.Input(shape=(150, 100, 3)), keras.layers.Conv2D(200, 5, padding="same")])
+    assert ar.conv_params(5, 3, 200) == model.count_params() == 15_200
+    assert model.output_shape[1:3] == ar.conv_output_shape((150, 100), 5, 1, "same")
+    layer = keras.layers.Conv2D(64, 3, use_bias=False)
+    layer.build((None, 32, 32, 128))
+    assert ar.conv_params(3, 128, 64, bias=False) == layer.count_params() == 73_728
+    b = ar.bottleneck_params(128, 32)
+    assert (b.direct, b.reduce, b.conv, b.bottleneck) == (147_456, 4_096, 36_864, 40_960)
+    assert b.ratio == pytest.approx(40_960 / 147_456)
+
+
+@FEW
+@given(
+    h=st.integers(3, 12),
+    f=st.integers(1, 3),
+    s=st.integers(1, 3),
+    groups=st.sampled_from([1, 2]),
+    c_in_per_group=st.integers(1, 3),
+    c_out_per_group=st.integers(1, 3),
+)
+def test_macs_match_a_real_convolution_of_ones(h, f, s, groups, c_in_per_group, c_out_per_group):
+    """With all-ones input and filters (no padding, no bias) every product is 1, so the sum of
+    all outputs of a real Keras layer is the number of multiply-accumulates."""
+    c_in, c_out = c_in_per_group * groups, c_out_per_group * groups
+    layer = keras.layers.Conv2D(c_out, f, strides=s, groups=groups, use_bias=False, kernel_initializer="ones")
+    out = layer(np.ones((1, h, h, c_in), dtype="float32"))
+    oh, ow = ar.conv_output_shape(h, f, s)
+    assert ar.conv_macs(f, c_in, c_out, (oh, ow), groups=groups) == int(np.asarray(out).sum())
+
+
+def test_macs_worked_example():
+    assert ar.conv_macs(5, 3, 200, (150, 100)) == 225_000_000  # 000
+    assert ar.conv_macs(5, 3, 200, (150, 100)) == ar.conv_params(5, 3, 200, bias=False) * 150 * 100
+
+
+@FEW
+@given(
+    shape=st.lists(st.integers(1, 12), min_size=1, max_size=4).map(tuple),
+    dtype=st.sampled_from(["float64", "float32", "float16", "int8", "uint8", "int32"]),
+    batch=st.integers(1, 5),
+)
+def test_activation_bytes_match_numpy(shape, dtype, batch):
+    assert ar.activation_bytes(shape, dtype, batch) == np.zeros((batch, *shape), dtype=dtype).nbytes
+    assert ar.activation_bytes(shape, np.dtype(dtype), batch) == np.zeros((batch, *shape), dtype).nbytes
+
+
+def test_bfloat16_and_mixed_policy_sizes():
+    assert ar.dtype_bytes("bfloat16") == 2
+    assert ar.dtype_bytes("mixed_float16") == 2
+    x = keras.ops.zeros((2, 3), dtype="bfloat16")
+    assert ar.dtype_bytes(str(x.dtype.name)) == 2
+
+
+def test_format_bytes():
+    assert ar.format_bytes(512) == "512 B"
+    assert ar.format_bytes(2048) == "2.0 KiB"
+    assert ar.format_bytes(12_000_000) == "11.4 MiB"
+    assert ar.format_bytes(1_200_000_000) == "1.1 GiB"
+
+
+# --- receptive fields vs brute force ------------------------------------------------------------
+
+
+def _brute_force_field(layers):
+    """Input indices that output 0 of the last layer depends on, found by walking back."""
+    seen = {0}
+    for f, s, d in reversed(layers):
+        seen = {i * s + k * d for i in seen for k in range(f)}
+    return seen
+
+
+layer_st = st.tuples(st.integers(1, 5), st.integers(1, 3), st.integers(1, 3))
+
+
+@FEW
+@given(layers=st.lists(layer_st, min_size=1, max_size=5))
+def test_receptive_field_matches_brute_force(layers):
+    rf = ar.receptive_field(layers)
+    seen = _brute_force_field(layers)
+    assert rf.size == max(seen) - min(seen) + 1
+    assert rf.jump == math.prod(s for _, s, _ in layers)
+    assert [row.size for row in rf.layers] == [
+        ar.receptive_field(layers[: i + 1]).size for i in range(len(layers))
+    ]
+
+
+@settings(max_examples=10, deadline=None)
+@given(layers=st.lists(st.tuples(st.integers(1, 4), st.integers(1, 2)), min_size=1, max_size=3))
+def test_receptive_field_matches_tensorflow_gradient(layers):
+    """Gradient of the first output of a real stack of 1-D convolutions w.r.t. its input."""
+    import tensorflow as tf
+
+    n = 1
+    for f, s in reversed(layers):  # an input just large enough for one output
+        n = (n - 1) * s + f
+    x = tf.Variable(np.ones((1, n + 4, 1), dtype="float32"))
+    with tf.GradientTape() as tape:
+        y = x
+        for f, s in layers:
+            y = keras.ops.conv(y, np.ones((f, 1, 1), dtype="float32"), strides=s, padding="valid")
+        target = y[0, 0, 0]
+    grad = tape.gradient(target, x).numpy()[0, :, 0]
+    touched = np.flatnonzero(grad)
+    assert ar.receptive_field(layers).size == touched.max() - touched.min() + 1
+
+
+def test_receptive_field_worked_examples():
+    assert ar.receptive_field([(3, 1)] * 2).size == 5
+    assert ar.receptive_field([(3, 1)] * 3).size == 7
+    assert ar.receptive_field([(3, 1, 2)]).size == 5  # one dilated 3x3 spans 5x5
+    rf = ar.receptive_field([(3, 1), (2, 2), (3, 1)])
+    assert (rf.size, rf.jump) == (8, 2)
+    assert "field" in rf.table() and len(rf.table().splitlines()) == 4
+
+
+def test_input_window_is_stride_mapping():
+    # 000: output (i, j) sees rows i*s_h ... i*s_h + f_h - 1
+    for i in range(4):
+        assert ar.input_window(i, 3, 2) == list(range(2 * i, 2 * i + 3))
+    assert ar.input_window(0, 3, 1, pad_before=1) == [-1, 0, 1]
+    assert ar.input_window(1, 3, 1, dilation=2) == [1, 3, 5]

@@ -1,0 +1,100 @@
+"""Light checks of course_utils.plotting: what each figure contains (Agg backend, no display)."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from course_utils import plotting as pl
+
+pytestmark = pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")
+
+X = np.array([[0, 1, 7, 5], [5, 5, 6, 6], [5, 3, 3, 0], [1, 1, 1, 2]])
+K = np.array([[1, 0, 0], [1, 2, 1], [1, 2, 3]])
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _texts(ax):
+    return [t.get_text() for t in ax.texts]
+
+
+def test_show_grid_writes_every_number():
+    ax = pl.show_grid(X, title="input")
+    assert _texts(ax) == [str(v) for v in X.ravel()]
+    assert ax.get_title() == "input"
+
+
+def test_show_grid_leaves_nan_blank_and_rejects_3d():
+    ax = pl.show_grid(np.array([[1.0, np.nan]]))
+    assert _texts(ax) == ["1", ""]
+    with pytest.raises(ValueError, match="non-empty 2-D array"):
+        pl.show_grid(np.zeros((2, 2, 3)))
+
+
+def test_animation_has_one_frame_per_output_and_fills_in():
+    anim = pl.animate_convolution(X, K, padding=1)
+    assert anim._save_count == 16  # a 4x4 output with padding 1
+    np.testing.assert_array_equal(
+        anim.values, [[26, 42, 55, 35], [34, 41, 33, 28], [18, 25, 23, 14], [3, 9, 8, 8]]
+    )
+    fig = anim._fig
+    assert not plt.fignum_exists(fig.number)  # closed: no duplicate static image
+    anim._func(5)
+    out_ax = fig.axes[2]
+    assert _texts(out_ax)[:6] == ["26", "42", "55", "35", "34", "41"]
+    assert _texts(out_ax)[6:] == [""] * 10
+    assert "output[1, 1]" in fig._suptitle.get_text() and "= 41" in fig._suptitle.get_text()
+    anim._func(0)  # restarting empties the output again
+    assert _texts(fig.axes[2])[1:] == [""] * 15
+
+
+def test_animation_to_jshtml_is_small():
+    html = pl.animate_convolution(X, K).to_jshtml()
+    assert html.count("data:image/png;base64") == 4  # 2x2 output: four frames
+    assert len(html) < 200_000
+
+
+def test_plot_padding_stride_output_size_and_marks():
+    fig = pl.plot_padding_stride(7, 3, 1, 2)
+    assert fig.output_size == 4
+    assert len(fig.axes) == 2
+    assert "output 4x4" == fig.axes[1].get_title()
+    assert _texts(fig.axes[0]).count("0") == 9 * 9 - 7 * 7  # the padding cells
+    assert pl.plot_padding_stride(13, 6, "same", 5).output_size == 3
+
+
+def test_plot_padding_stride_shows_the_error_text():
+    fig = pl.plot_padding_stride(3, 5, 0, 1)
+    assert "more than the padded input" in fig.error
+    assert "more than the padded input" in fig.axes[0].texts[0].get_text()
+    assert "is not an integer" in pl.plot_padding_stride(6, 3, 0, 2, strict=True).error
+
+
+def test_show_images_and_feature_maps():
+    fig = pl.show_images([X, K, X], ["a", "b", "c"], ncols=2)
+    assert len(fig.axes) == 4  # 2x2 grid, the last one empty
+    assert [ax.get_title() for ax in fig.axes] == ["a", "b", "c", ""]
+    maps = np.random.default_rng(0).normal(size=(1, 6, 6, 3))
+    fig = pl.show_feature_maps(maps, ["v", "h", "s"])
+    assert [ax.get_title() for ax in fig.axes] == ["v", "h", "s"]
+    lo, hi = fig.axes[0].images[0].get_clim()
+    assert lo == -hi == -np.abs(maps[0, ..., 0]).max()
+    with pytest.raises(ValueError, match="one title per image"):
+        pl.show_images([X], ["a", "b"])
+    with pytest.raises(ValueError, match=r"\(H, W, C\) or \(1, H, W, C\)"):
+        pl.show_feature_maps(np.zeros((2, 3, 3, 3)))
+
+
+def test_output_size_explorer_builds_without_a_browser():
+    box = pl.output_size_explorer(H=5, F=3, P=0, S=2)
+    sliders = [w for row in box.children[0].children for w in row.children]
+    assert [w.description.split()[0] for w in sliders] == ["H", "F", "P", "S", "D", "strict"]
+    sliders[0].value = 9  # moving a slider redraws without raising
