@@ -262,6 +262,31 @@ def load_mnist(
     return _load_keras_arrays("mnist", MNIST_CLASSES, profile, valid_size, n_train, n_test, seed)
 
 
+def make_dataset(x, y, batch_size: int = 32, *, shuffle: bool = True, seed: int = DEFAULT_SEED,
+                 cache: bool = True, augment=None):
+    """A ``tf.data`` input pipeline: from arrays, cached, shuffled each epoch, batched, prefetched.
+
+    ``x: (N, ...)``, ``y: (N,)``. ``augment`` (optional) is a function or Keras layer applied to
+    each training batch (e.g. a ``keras.Sequential`` of preprocessing layers).
+    """
+    if len(x) != len(y):
+        raise ValueError(f"x has {len(x)} items but y has {len(y)}; expected the same number")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    import tensorflow as tf
+
+    ds = tf.data.Dataset.from_tensor_slices((x, y))
+    if cache:
+        ds = ds.cache()
+    if shuffle:
+        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(int(batch_size))
+    if augment is not None:
+        ds = ds.map(lambda xb, yb: (augment(xb, training=True) if hasattr(augment, "call") else augment(xb), yb),
+                    num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
 def flowers_directory() -> str:
     """Folder with one sub-folder per flower class, from ``flower_photos.tgz`` (via ``get_file``).
 

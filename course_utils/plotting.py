@@ -9,6 +9,8 @@
 * :func:`show_images`, :func:`show_feature_maps` - grids of images / feature maps with titles.
 * :func:`output_size_explorer` - ipywidgets sliders for H, F, P, S, D around
   :func:`plot_padding_stride`.
+* :func:`plot_history` - learning curves from ``model.fit``'s History (Part II).
+* :func:`plot_confusion_matrix` - a confusion matrix with counts (Part II).
 
 Every function returns the matplotlib object it made (Figure, Axes or FuncAnimation), so tests
 can inspect it; figures are not shown here (the notebook's inline backend does that).
@@ -27,6 +29,8 @@ from course_utils import arithmetic
 
 __all__ = [
     "animate_convolution",
+    "plot_confusion_matrix",
+    "plot_history",
     "output_size_explorer",
     "plot_padding_stride",
     "show_feature_maps",
@@ -277,3 +281,70 @@ def output_size_explorer(H: int = 7, F: int = 3, P: int = 1, S: int = 2, D: int 
     out = widgets.interactive_output(draw, {**sliders, "strict": strict})
     return widgets.VBox([widgets.HBox([widgets.VBox(list(sliders.values())[:3]),
                                        widgets.VBox([*list(sliders.values())[3:], strict])]), out])
+
+
+def plot_history(history, metrics=("loss", "accuracy"), *, title: str | None = None):
+    """Learning curves: one panel per metric, training and validation (``val_``) curves.
+
+    ``history`` is a Keras ``History`` (what ``model.fit`` returns) or its ``.history`` dict,
+    or a dict ``{label: History-or-dict}`` to compare several runs in the same panels.
+    """
+    def as_dict(h):
+        h = getattr(h, "history", h)
+        if not isinstance(h, dict):
+            raise ValueError(f"expected a Keras History or a dict of lists, got {type(h).__name__}")
+        return h
+
+    runs = history if isinstance(history, dict) and all(
+        hasattr(v, "history") or isinstance(v, dict) for v in history.values()) and history else {"": history}
+    runs = {label: as_dict(h) for label, h in runs.items()}
+    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+    for label, h in runs.items():
+        missing = [m for m in metrics if m not in h]
+        if missing:
+            raise ValueError(f"run {label or 'history'!r} has no {missing}; it has {sorted(h)}")
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4.5 * len(metrics), 3.2), squeeze=False)
+    for ax, metric in zip(axes[0], metrics, strict=True):
+        for i, (label, h) in enumerate(runs.items()):
+            color = f"C{i}"
+            epochs = np.arange(1, len(h[metric]) + 1)
+            prefix = f"{label} " if label else ""
+            ax.plot(epochs, h[metric], color=color, label=f"{prefix}train")
+            if f"val_{metric}" in h:
+                ax.plot(epochs, h[f"val_{metric}"], color=color, linestyle="--", label=f"{prefix}valid")
+        ax.set_xlabel("epoch")
+        ax.set_title(metric)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion_matrix(matrix, class_names=None, *, normalize: bool = False, title: str | None = None,
+                          cmap: str = "Blues"):
+    """Draw a (K, K) confusion matrix (rows: true class, columns: predicted) with its numbers."""
+    m = np.asarray(matrix)
+    if m.ndim != 2 or m.shape[0] != m.shape[1]:
+        raise ValueError(f"a confusion matrix must be square (K, K), got shape {m.shape}")
+    if class_names is not None and len(class_names) != m.shape[0]:
+        raise ValueError(f"got {len(class_names)} class names for a {m.shape[0]}-class matrix")
+    shown = m / np.maximum(m.sum(axis=1, keepdims=True), 1) if normalize else m
+    k = m.shape[0]
+    fig, ax = plt.subplots(figsize=(0.55 * k + 2.5, 0.55 * k + 2))
+    ax.imshow(shown, cmap=cmap)
+    names = list(class_names) if class_names is not None else [str(i) for i in range(k)]
+    ax.set_xticks(range(k), names, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(k), names, fontsize=8)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    top = float(shown.max()) or 1.0
+    for i in range(k):
+        for j in range(k):
+            text = f"{shown[i, j]:.2f}" if normalize else str(int(m[i, j]))
+            ax.text(j, i, text, ha="center", va="center", fontsize=7,
+                    color="white" if shown[i, j] > 0.6 * top else "black")
+    ax.set_title(title or ("confusion matrix (row-normalised)" if normalize else "confusion matrix"))
+    fig.tight_layout()
+    return fig
