@@ -85,6 +85,9 @@ def main() -> int:
     repeat = args.repeat or (3 if args.quick else 7)
     naive_limit = args.skip_naive_above or (10_000_000 if args.quick else None)
 
+    from course_utils.runtime import quiet_tensorflow
+
+    quiet_tensorflow()  # hides TensorFlow's start-up messages on file descriptor 2
     import tensorflow as tf
 
     rng = np.random.default_rng(0)

@@ -1,7 +1,7 @@
-"""Training throughput of the seed Fashion-MNIST model (000/004): plain `fit` on NumPy arrays vs a
+"""Training throughput of a seed Fashion-MNIST model (default: 000/004's): plain `fit` on NumPy arrays vs a
 `tf.data` pipeline (cache, shuffle, batch, prefetch), measured in one run.
 
-    python benchmarks/bench_input_pipeline.py [--quick] [--images N] [--batch-size B]
+    python benchmarks/bench_input_pipeline.py [--quick] [--images N] [--batch-size B] [--model NAME]
 
 Prints images/s for each way of feeding the model and their ratio. Each measurement trains for one
 epoch after a short warm-up epoch (graph tracing is excluded), starting from the same weights.
@@ -24,6 +24,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer images (a smoke run)")
     parser.add_argument("--images", type=int, default=None, help="training images per epoch")
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--model", choices=("hands_on_cnn", "seed001_cnn"), default="hands_on_cnn",
+                        help="the 000/004 model (default) or seed 001's smaller one")
     args = parser.parse_args()
 
     from course_utils.runtime import setup
@@ -32,8 +34,8 @@ def main() -> int:
     import keras
     import tensorflow as tf
 
+    from course_utils import models
     from course_utils.data import load_fashion_mnist
-    from course_utils.models import hands_on_cnn
 
     n = args.images or (1024 if args.quick else 8192)
     data = load_fashion_mnist("full")
@@ -43,7 +45,7 @@ def main() -> int:
         ds = tf.data.Dataset.from_tensor_slices((x, y)).cache().shuffle(n, seed=42)
         return ds.batch(args.batch_size).prefetch(tf.data.AUTOTUNE)
 
-    model = hands_on_cnn()
+    model = getattr(models, args.model)()
     model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd", metrics=["accuracy"])
     initial = model.get_weights()
     results = {}
@@ -62,7 +64,7 @@ def main() -> int:
         results[name] = n / (time.perf_counter() - start)
 
     base = results["fit on arrays"]
-    print(f"hands_on_cnn (1,413,834 parameters), {n} Fashion-MNIST images, batch {args.batch_size}, "
+    print(f"{args.model} ({model.count_params():,} parameters), {n} Fashion-MNIST images, batch {args.batch_size}, "
           f"Keras {keras.__version__} on {keras.backend.backend()}, {os.cpu_count()} CPU cores")
     print(f"{'feeding':<20}{'images/s':>10}{'vs arrays':>11}")
     for name, rate in results.items():
