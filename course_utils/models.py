@@ -7,7 +7,9 @@
   256, 256, pool, Flatten, Dense 128 + Dropout 0.5, Dense 64 + Dropout 0.5, Dense 10 softmax.
 
 Both use ``keras.Input(shape=...)`` (the seeds' ``input_shape=`` on the first layer makes
-Keras 3 warn) and return uncompiled ``keras.Sequential`` models.
+Keras 3 warn) and return uncompiled ``keras.Sequential`` models. The softmax output layer always
+computes in float32: under mixed precision (``runtime.setup(mixed_precision=True)`` on a GPU) the
+other layers compute in float16, whose probabilities would not even sum to 1 (0.9995).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def seed001_cnn(input_shape=(28, 28, 1), num_classes: int = 10, name: str = "see
         model.add(layers.MaxPooling2D((2, 2)))
     model.add(layers.Flatten())
     model.add(layers.Dense(64, activation="relu"))
-    model.add(layers.Dense(num_classes, activation="softmax"))
+    model.add(layers.Dense(num_classes, activation="softmax", dtype="float32"))
     return model
 
 
@@ -71,7 +73,7 @@ def hands_on_cnn(
             layers.Dropout(dropout),
             layers.Dense(units=64, activation="relu"),
             layers.Dropout(dropout),
-            layers.Dense(units=num_classes, activation="softmax"),
+            layers.Dense(units=num_classes, activation="softmax", dtype="float32"),
         ],
         name=name,
     )

@@ -52,3 +52,19 @@ def test_other_input_shapes_and_classes():
 def test_bad_arguments(builder, kwargs, message):
     with pytest.raises(ValueError, match=message):
         builder(**kwargs)
+
+
+@pytest.mark.parametrize("builder", [seed001_cnn, hands_on_cnn])
+def test_softmax_stays_float32_under_mixed_precision(builder):
+    import keras
+
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        model = builder()
+        assert model.layers[0].compute_dtype == "float16"
+        assert model.layers[-1].compute_dtype == "float32"
+        probs = model.predict(np.random.default_rng(0).random((2, 28, 28, 1), dtype=np.float32), verbose=0)
+        assert probs.dtype == np.float32
+        np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
