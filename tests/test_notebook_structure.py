@@ -106,6 +106,14 @@ def test_lessons_end_with_executed_exercise_solutions(lesson_path):
         assert cell.execution_count is not None
 
 
+@pytest.mark.parametrize("lesson_path", LESSON_NOTEBOOKS, ids=[p.name for p in LESSON_NOTEBOOKS])
+def test_lessons_say_which_profile_and_hardware_made_the_outputs(lesson_path):
+    notes = [c.source.lower() for c in _read(lesson_path).cells if c.cell_type == "markdown"]
+    assert any(
+        "stored outputs" in n and ("full" in n or "fast" in n) and ("cpu" in n or "gpu" in n) for n in notes
+    ), "a markdown cell saying which profile and hardware produced the stored outputs (and the run time)"
+
+
 def test_notebooks_are_lessons_in_order():
     stems = [p.stem for p in NOTEBOOKS if p.parent.name == "notebooks"]
     order = [lesson.stem for lesson in LESSONS]
