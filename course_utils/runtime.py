@@ -22,7 +22,7 @@ import os
 import platform
 import random
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -137,7 +137,6 @@ class RuntimeInfo:
     colab: bool
     mixed_precision: bool
     keras_home: str
-    extra: dict = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         return [

@@ -110,6 +110,17 @@ def _tf_conv(x, w, stride, padding, dil):
     return tf.nn.conv2d(x, w, strides=stride, padding=_tf_padding(padding), dilations=dil)
 
 
+def _tf_conv_and_grads(x, w, b, stride, padding, dil, rng):
+    """TensorFlow's output y, a random upstream gradient dout, and (dx, dw, db) from GradientTape."""
+    xt, wt, bt = tf.constant(x), tf.constant(w), tf.constant(b)
+    with tf.GradientTape() as tape:
+        tape.watch([xt, wt, bt])
+        y = _tf_conv(xt, wt, stride, padding, dil) + bt
+    dout = rng.standard_normal(y.shape).astype(np.float32)
+    grads = tape.gradient(y, [xt, wt, bt], output_gradients=tf.constant(dout))
+    return y, dout, grads
+
+
 # ---------------------------------------------------------------------------------------------
 # seed 001's worked examples
 # ---------------------------------------------------------------------------------------------
@@ -212,12 +223,7 @@ def test_parallel_pieces_match_tensorflow(monkeypatch, xs, ws, stride, padding, 
     monkeypatch.setattr(conv, "SMALL_MATMUL_FLOPS", 0)
     monkeypatch.setattr(conv, "CHUNK_BYTES", chunk_bytes)
     x, w, b, rng = _arrays(xs, ws, 11)
-    xt, wt, bt = tf.constant(x), tf.constant(w), tf.constant(b)
-    with tf.GradientTape() as tape:
-        tape.watch([xt, wt, bt])
-        y = _tf_conv(xt, wt, stride, padding, dil) + bt
-    dout = rng.standard_normal(y.shape).astype(np.float32)
-    gx, gw, gb = tape.gradient(y, [xt, wt, bt], output_gradients=tf.constant(dout))
+    y, dout, (gx, gw, gb) = _tf_conv_and_grads(x, w, b, stride, padding, dil, rng)
     assert np.abs(conv2d(x, w, b, stride, padding, dil) - y.numpy()).max() <= TOL32
     dx, dw, db = conv2d_backward(dout, x, w, stride, padding, dil)
     assert np.abs(dx - gx.numpy()).max() <= TOL32
@@ -284,12 +290,7 @@ def test_col2im_counts_overlaps():
 def test_conv2d_backward_matches_gradient_tape(case):
     xs, ws, stride, padding, dil, seed = case
     x, w, b, rng = _arrays(xs, ws, seed)
-    xt, wt, bt = tf.constant(x), tf.constant(w), tf.constant(b)
-    with tf.GradientTape() as tape:
-        tape.watch([xt, wt, bt])
-        y = _tf_conv(xt, wt, stride, padding, dil) + bt
-    dout = rng.standard_normal(y.shape).astype(np.float32)
-    gx, gw, gb = tape.gradient(y, [xt, wt, bt], output_gradients=tf.constant(dout))
+    y, dout, (gx, gw, gb) = _tf_conv_and_grads(x, w, b, stride, padding, dil, rng)
     dx, dw, db = conv2d_backward(dout, x, w, stride=stride, padding=padding, dilation=dil)
     assert dx.shape == x.shape and dw.shape == w.shape and db.shape == b.shape
     assert np.abs(dx - gx.numpy()).max() <= TOL32
