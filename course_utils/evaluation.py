@@ -125,6 +125,9 @@ class ResultsTable:
 
     __str__ = to_markdown
 
+    def __repr__(self) -> str:
+        return self.to_markdown()
+
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
 

@@ -276,6 +276,8 @@ def setup(
             print("No GPU found: everything runs on the CPU (fine for this course, only slower).")
         if mixed:
             print("Mixed precision is on: layers compute in float16, weights stay float32.")
+        elif mixed_precision:
+            print("Mixed precision was asked for, but it only pays off on a GPU: staying in float32.")
     _LAST_INFO[0] = info
     return chosen
 

@@ -54,6 +54,7 @@ def test_results_table_renders_and_finds_the_best():
     table.add(model="b", accuracy=0.95)
     assert table.to_markdown().splitlines() == ["| model | accuracy |", "|---|---|", "| a | 0.9123 |", "| b | 0.9500 |"]
     assert "<td>0.9500</td>" in table._repr_html_()
+    assert repr(table) == str(table) == table.to_markdown()  # readable where only text/plain is shown
     assert table.best("accuracy") == ["b", 0.95]
     assert table.best("accuracy", higher_is_better=False)[0] == "a"
     assert ResultsTable.from_records([{"x": 1, "y": 2.0}]).rows == [[1, 2.0]]

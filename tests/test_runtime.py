@@ -84,3 +84,13 @@ def test_mixed_precision_only_on_a_gpu():
 
 def test_in_colab_is_false_here():
     assert runtime.in_colab() is False
+
+
+def test_mixed_precision_request_is_reported(capsys):
+    setup(mixed_precision=True)
+    out = capsys.readouterr().out
+    if runtime.runtime_info().device.kind == "GPU":
+        assert "Mixed precision is on" in out and "mixed_float16" in out
+    else:
+        assert "only pays off on a GPU: staying in float32" in out
+    setup(verbose=False)
