@@ -5,8 +5,11 @@
 * :func:`hands_on_cnn` — the Fashion-MNIST model of seeds 000/004 (Hands-On ML ch. 14), written
   with ``functools.partial`` as the seeds' ``DefaultConv2D``: 64@7x7, pool, 128, 128, pool,
   256, 256, pool, Flatten, Dense 128 + Dropout 0.5, Dense 64 + Dropout 0.5, Dense 10 softmax.
+* :func:`bn_cnn` — notebook 06's "training better" model: blocks of two 3x3 convolutions, each
+  followed by batch normalization and ReLU, then 2x2 max pooling and Dropout; a Dense + BN + ReLU
+  + Dropout head and Dense 10 softmax. ``batch_norm=False`` gives the same model without BN.
 
-Both use ``keras.Input(shape=...)`` (the seeds' ``input_shape=`` on the first layer makes
+All use ``keras.Input(shape=...)`` (the seeds' ``input_shape=`` on the first layer makes
 Keras 3 warn) and return uncompiled ``keras.Sequential`` models. The softmax output layer always
 computes in float32: under mixed precision (``runtime.setup(mixed_precision=True)`` on a GPU) the
 other layers compute in float16, whose probabilities would not even sum to 1 (0.9995).
@@ -77,3 +80,78 @@ def hands_on_cnn(
         ],
         name=name,
     )
+
+
+def bn_cnn(
+    input_shape=(28, 28, 1),
+    num_classes: int = 10,
+    filters=(32, 64),
+    dense: int = 128,
+    dropout=(0.25, 0.4),
+    batch_norm: bool = True,
+    name: str = "bn_cnn",
+    bn_momentum: float = 0.99,
+):
+    """A CNN with batch normalization (notebook 06): per entry ``f`` of ``filters`` one block
+
+    ``[Conv2D(f, 3, same) -> BatchNormalization -> ReLU] x 2 -> MaxPooling2D(2) -> Dropout(dropout[0])``,
+
+    then ``Flatten -> Dense(dense) -> BatchNormalization -> ReLU -> Dropout(dropout[1]) ->
+    Dense(num_classes, softmax)``. BN sits between each linear layer and its activation, so
+    the layers before it have no bias (``use_bias=not batch_norm``): BN's ``beta`` takes its
+    place. With ``batch_norm=False`` the BN layers are left out and the biases come back.
+    The default (32, 64) model has 468,778 parameters for 28x28x1 inputs and 10 classes.
+    ``bn_momentum`` is BN's moving-average momentum (Keras' default 0.99): the moving statistics
+    remember about ``1 / (1 - bn_momentum)`` steps, so very short runs (a few dozen steps) need a
+    smaller value such as 0.9, or inference mode still sees the initial statistics (0 and 1).
+    Inputs must be at least ``2 ** len(filters)`` pixels high and wide (one 2x2 pooling per block).
+    """
+    import keras
+    from keras import layers
+
+    shape = _check_shape(input_shape, num_classes)
+    if (
+        not isinstance(filters, tuple | list)
+        or not filters
+        or any(isinstance(f, bool) or not isinstance(f, int) or f < 1 for f in filters)
+    ):
+        raise ValueError(f"filters must be a non-empty tuple of positive ints (one per block), got {filters!r}")
+    if isinstance(dense, bool) or not isinstance(dense, int) or dense < 1:
+        raise ValueError(f"dense must be a positive int (units of the hidden Dense layer), got {dense!r}")
+    if (
+        not isinstance(dropout, tuple | list)
+        or len(dropout) != 2
+        or any(isinstance(r, bool) or not isinstance(r, int | float) or not 0.0 <= r < 1.0 for r in dropout)
+    ):
+        raise ValueError(
+            f"dropout must be two rates in [0, 1) (after each block, before the output), got {dropout!r}"
+        )
+    if isinstance(bn_momentum, bool) or not isinstance(bn_momentum, int | float) or not 0.0 <= bn_momentum < 1.0:
+        raise ValueError(f"bn_momentum must be in [0, 1) (Keras' default is 0.99), got {bn_momentum!r}")
+    smallest = 2 ** len(filters)
+    if min(shape[:2]) < smallest:
+        raise ValueError(
+            f"bn_cnn pools {len(filters)} times by 2, so it needs at least {smallest}x{smallest} inputs, "
+            f"got {shape[:2]}"
+        )
+
+    def normalized(layer):
+        out = [layer]
+        if batch_norm:
+            out.append(layers.BatchNormalization(momentum=bn_momentum))
+        out.append(layers.ReLU())
+        return out
+
+    model = keras.Sequential([keras.Input(shape=shape)], name=name)
+    for f in filters:
+        for _ in range(2):
+            for layer in normalized(layers.Conv2D(f, 3, padding="same", use_bias=not batch_norm)):
+                model.add(layer)
+        model.add(layers.MaxPooling2D(2))
+        model.add(layers.Dropout(dropout[0]))
+    model.add(layers.Flatten())
+    for layer in normalized(layers.Dense(dense, use_bias=not batch_norm)):
+        model.add(layer)
+    model.add(layers.Dropout(dropout[1]))
+    model.add(layers.Dense(num_classes, activation="softmax", dtype="float32"))
+    return model
