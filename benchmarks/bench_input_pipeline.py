@@ -47,7 +47,7 @@ def main() -> int:
     results = {}
     for name, fit_kwargs in (
         ("fit on arrays", {"x": x, "y": y, "batch_size": args.batch_size, "shuffle": True}),
-        ("tf.data pipeline", {"x": make_dataset(x, y, args.batch_size)}),
+        ("tf.data pipeline", {"x": make_dataset(x, y, args.batch_size), "shuffle": False}),  # shuffles itself
     ):
         model.set_weights(initial)
         warm = {k: (v[: args.batch_size * 4] if k in ("x", "y") and not isinstance(v, tf.data.Dataset) else v)
