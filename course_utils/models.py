@@ -20,12 +20,18 @@ from __future__ import annotations
 from functools import partial
 
 
-def _check_shape(input_shape, num_classes: int) -> tuple[int, int, int]:
+def _check_shape(input_shape, num_classes: int, builder: str, poolings: int) -> tuple[int, int, int]:
+    # Also checks that `poolings` 2x2 poolings leave at least one pixel.
     shape = tuple(input_shape)
     if len(shape) != 3 or any((not isinstance(s, int)) or s < 1 for s in shape):
         raise ValueError(f"input_shape must be (height, width, channels) with positive ints, got {input_shape!r}")
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
         raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}")
+    smallest = 2**poolings
+    if min(shape[:2]) < smallest:
+        raise ValueError(
+            f"{builder} pools {poolings} times by 2, so it needs at least {smallest}x{smallest} inputs, got {shape[:2]}"
+        )
     return shape
 
 
@@ -34,9 +40,7 @@ def seed001_cnn(input_shape=(28, 28, 1), num_classes: int = 10, name: str = "see
     import keras
     from keras import layers
 
-    shape = _check_shape(input_shape, num_classes)
-    if min(shape[:2]) < 16:
-        raise ValueError(f"seed001_cnn pools four times by 2, so it needs at least 16x16 inputs, got {shape[:2]}")
+    shape = _check_shape(input_shape, num_classes, "seed001_cnn", poolings=4)
     model = keras.Sequential([keras.Input(shape=shape)], name=name)
     for filters in (32, 32, 64, 64):
         model.add(layers.Conv2D(filters, (3, 3), padding="same", activation="relu"))
@@ -54,11 +58,9 @@ def hands_on_cnn(
     import keras
     from keras import layers
 
-    shape = _check_shape(input_shape, num_classes)
+    shape = _check_shape(input_shape, num_classes, "hands_on_cnn", poolings=3)
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
-    if min(shape[:2]) < 8:
-        raise ValueError(f"hands_on_cnn pools three times by 2, so it needs at least 8x8 inputs, got {shape[:2]}")
     default_conv2d = partial(layers.Conv2D, kernel_size=3, activation="relu", padding="same")
     return keras.Sequential(
         [
@@ -109,7 +111,6 @@ def bn_cnn(
     import keras
     from keras import layers
 
-    shape = _check_shape(input_shape, num_classes)
     if (
         not isinstance(filters, tuple | list)
         or not filters
@@ -128,12 +129,7 @@ def bn_cnn(
         )
     if isinstance(bn_momentum, bool) or not isinstance(bn_momentum, int | float) or not 0.0 <= bn_momentum < 1.0:
         raise ValueError(f"bn_momentum must be in [0, 1) (Keras' default is 0.99), got {bn_momentum!r}")
-    smallest = 2 ** len(filters)
-    if min(shape[:2]) < smallest:
-        raise ValueError(
-            f"bn_cnn pools {len(filters)} times by 2, so it needs at least {smallest}x{smallest} inputs, "
-            f"got {shape[:2]}"
-        )
+    shape = _check_shape(input_shape, num_classes, "bn_cnn", poolings=len(filters))
 
     def normalized(layer):
         out = [layer]
