@@ -1,7 +1,9 @@
 """Convolution arithmetic: output sizes, padding, parameters, multiply-adds, memory, receptive fields.
 
-Conventions (TensorFlow's): sizes per spatial axis; ``padding`` is ``"valid"``, ``"same"``,
-an integer ``P`` (P zeros on both sides) or a pair ``(before, after)``.
+Conventions (TensorFlow's): sizes per spatial axis; one axis's ``padding`` is ``"valid"``,
+``"same"``, an integer ``P`` (P zeros on both sides) or a pair ``(before, after)``; both axes'
+padding (:func:`conv_output_shape`, :func:`conv_geometry`) is parsed like ``conv2d``'s. The parsing
+and the argument checks live in :mod:`course_utils.checks`.
 
 * explicit padding: ``O = (I + P_before + P_after - F_eff) / S + 1`` where
   ``F_eff = (F - 1) * D + 1`` is the dilated filter size. When the division is not exact the
@@ -11,7 +13,8 @@ an integer ``P`` (P zeros on both sides) or a pair ``(before, after)``.
 * ``"same"``: ``O = ceil(I / S)``; the total padding ``max((O - 1) * S + F_eff - I, 0)`` is split
   with the extra zero at the bottom/right when it is odd.
 
-Also here (Part I, notebooks 02 and 04): :func:`conv_output_shape` (both axes),
+Also here (Part I, notebooks 02, 03 and 04): :func:`conv_output_shape` (both axes),
+:func:`conv_geometry` (output size and padding amounts for the NumPy convolution),
 :func:`conv_params` / :func:`dense_params` (trainable parameters, as ``count_params()``),
 :func:`conv_macs` (multiply-accumulates), :func:`activation_bytes` / :func:`dtype_bytes` /
 :func:`format_bytes` (memory of activations), :func:`receptive_field` (with a per-layer table),
@@ -22,28 +25,25 @@ Every function raises ``ValueError`` saying what was wrong and what was expected
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
+from typing import NamedTuple
+
+from course_utils.checks import (
+    int_pair,
+    is_int,
+    non_negative_int,
+    padding_1d,
+    padding_2d,
+    positive_int,
+)
 
 PaddingSpec = str | int | tuple[int, int]
 
 
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
-def _non_negative_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
-    return int(value)
-
-
 def effective_filter_size(filter_size: int, dilation: int = 1) -> int:
     """Size covered by a dilated filter: ``(F - 1) * D + 1``."""
-    filter_size = _positive_int("filter size", filter_size)
-    dilation = _positive_int("dilation", dilation)
+    filter_size = positive_int("filter size", filter_size)
+    dilation = positive_int("dilation", dilation)
     return (filter_size - 1) * dilation + 1
 
 
@@ -55,24 +55,17 @@ def padding_amounts(
     >>> padding_amounts(13, 6, 5, "same")   # Hands-On ML: 13 inputs, 6-wide filter, stride 5
     (1, 2)
     """
-    input_size = _positive_int("input size", input_size)
-    stride = _positive_int("stride", stride)
+    input_size = positive_int("input size", input_size)
+    stride = positive_int("stride", stride)
     f_eff = effective_filter_size(filter_size, dilation)
-    if isinstance(padding, str):
-        mode = padding.lower()
-        if mode == "valid":
-            return (0, 0)
-        if mode == "same":
-            out = math.ceil(input_size / stride)
-            total = max((out - 1) * stride + f_eff - input_size, 0)
-            return (total // 2, total - total // 2)
-        raise ValueError(f"padding must be 'valid', 'same', an integer or a (before, after) pair, got {padding!r}")
-    if isinstance(padding, tuple | list):
-        if len(padding) != 2:
-            raise ValueError(f"a padding pair must be (before, after), got {padding!r}")
-        return (_non_negative_int("padding", padding[0]), _non_negative_int("padding", padding[1]))
-    p = _non_negative_int("padding", padding)
-    return (p, p)
+    spec = padding_1d(padding)
+    if spec == "valid":
+        return (0, 0)
+    if spec == "same":
+        out = math.ceil(input_size / stride)
+        total = max((out - 1) * stride + f_eff - input_size, 0)
+        return (total // 2, total - total // 2)
+    return spec
 
 
 def output_size(
@@ -89,16 +82,15 @@ def output_size(
     Raises ValueError when the (dilated) filter is larger than the padded input, and, with
     ``strict=True`` and explicit padding, when ``(I + 2P - F) / S`` is not a whole number.
 
-    >>> output_size(4, 3)                 # 001: a 4x4 input and a 3x3 filter give 2x2
+    >>> output_size(4, 3)                 # session-8 slides: a 4x4 input and a 3x3 filter give 2x2
     2
-    >>> output_size(13, 6, 5, "same")     # 000: SAME gives ceil(13 / 5)
+    >>> output_size(13, 6, 5, "same")     # Hands-On ML ch. 14: SAME gives ceil(13 / 5)
     3
     """
-    input_size = _positive_int("input size", input_size)
-    stride = _positive_int("stride", stride)
+    input_size = positive_int("input size", input_size)
+    stride = positive_int("stride", stride)
     f_eff = effective_filter_size(filter_size, dilation)
-    if isinstance(padding, str) and padding.lower() == "same":
-        padding_amounts(input_size, filter_size, stride, padding, dilation)  # validates
+    if padding_1d(padding) == "same":
         return math.ceil(input_size / stride)
     before, after = padding_amounts(input_size, filter_size, stride, padding, dilation)
     padded = input_size + before + after
@@ -110,7 +102,7 @@ def output_size(
             "use a smaller filter, more padding, or a larger input"
         )
     span = padded - f_eff
-    if strict and not (isinstance(padding, str)) and span % stride:
+    if strict and not isinstance(padding, str) and span % stride:
         exact = span / stride + 1
         raise ValueError(
             f"(I + P_before + P_after - F) / S + 1 = ({input_size} + {before} + {after} - {f_eff}) / {stride} + 1 "
@@ -128,42 +120,83 @@ def output_size(
 Pair = int | tuple[int, int]
 
 
-def _pair(name: str, value, check=_positive_int) -> tuple[int, int]:
-    """``3`` -> ``(3, 3)``; ``(3, 5)`` -> ``(3, 5)``; each entry checked with ``check``."""
-    if isinstance(value, tuple | list):
-        if len(value) != 2:
-            raise ValueError(f"{name} must be an integer or a (height, width) pair, got {value!r}")
-        return (check(f"{name} (height)", value[0]), check(f"{name} (width)", value[1]))
-    v = check(name, value)
-    return (v, v)
-
-
 def conv_output_shape(
     input_hw: Pair,
     filter_hw: Pair,
     stride: Pair = 1,
-    padding: PaddingSpec = "valid",
+    padding="valid",
     dilation: Pair = 1,
     *,
     strict: bool = False,
 ) -> tuple[int, int]:
-    """``(OH, OW)`` of a 2-D convolution: :func:`output_size` on each axis.
+    """``(OH, OW)`` of a 2-D convolution: :func:`output_size` on each axis (notebook 02).
 
-    ``padding`` applies to both axes (``"valid"``, ``"same"``, ``P`` or ``(before, after)``).
+    ``padding`` is parsed as :func:`course_utils.conv.conv2d` parses it (one parser,
+    :func:`course_utils.checks.padding_2d`): ``"valid"``, ``"same"``, ``P`` on every side, a
+    per-axis pair ``(PH, PW)`` or ``((top, bottom), (left, right))``.
 
-    >>> conv_output_shape((150, 100), 5, 1, "same")   # 000: SAME keeps 150x100
+    >>> conv_output_shape((150, 100), 5, 1, "same")   # Hands-On ML: SAME keeps 150x100
     (150, 100)
-    >>> conv_output_shape(96, 8)                       # 001: 96 - 8 + 1 = 89
+    >>> conv_output_shape(96, 8)                       # session-8 slides: 96 - 8 + 1 = 89
     (89, 89)
+    >>> conv_output_shape((4, 4), 3, 1, (1, 0))        # pad the rows only
+    (4, 2)
     """
-    h, w = _pair("input size", input_hw)
-    fh, fw = _pair("filter size", filter_hw)
-    sh, sw = _pair("stride", stride)
-    dh, dw = _pair("dilation", dilation)
+    h, w = int_pair("input size", input_hw)
+    fh, fw = int_pair("filter size", filter_hw)
+    sh, sw = int_pair("stride", stride)
+    dh, dw = int_pair("dilation", dilation)
+    pad_h, pad_w = padding_2d(padding)
     return (
-        output_size(h, fh, sh, padding, dh, strict=strict),
-        output_size(w, fw, sw, padding, dw, strict=strict),
+        output_size(h, fh, sh, pad_h, dh, strict=strict),
+        output_size(w, fw, sw, pad_w, dw, strict=strict),
     )
+
+
+class ConvGeometry(NamedTuple):
+    """Everything a NumPy convolution or pooling needs to know about its window (notebook 03)."""
+
+    oh: int  # output height
+    ow: int  # output width
+    pads: tuple[tuple[int, int], tuple[int, int]]  # ((top, bottom), (left, right)) zeros added
+    stride: tuple[int, int]  # (sh, sw)
+    dilation: tuple[int, int]  # (dh, dw)
+
+
+def conv_geometry(x_shape, fh: int, fw: int, stride=1, padding="valid", dilation=1) -> ConvGeometry:
+    """Output size and padding of an ``fh x fw`` window sliding over ``x_shape = (N, H, W, C)``.
+
+    Used by :mod:`course_utils.conv` (notebooks 01 and 03); the same numbers as
+    :func:`conv_output_shape` plus the padding amounts, as a :class:`ConvGeometry`
+    ``(oh, ow, pads, stride, dilation)``. Raises ValueError for a bad stride, dilation or
+    padding, or a window larger than the padded input.
+
+    >>> conv_geometry((1, 13, 13, 3), 6, 6, 5, "same")
+    ConvGeometry(oh=3, ow=3, pads=((1, 2), (1, 2)), stride=(5, 5), dilation=(1, 1))
+    """
+    if not isinstance(x_shape, tuple | list) or len(x_shape) != 4:
+        raise ValueError(f"x_shape must be 4-D (N, H, W, C), got {x_shape!r}")
+    h, w = int_pair("input size", (x_shape[1], x_shape[2]))
+    fh, fw = int_pair("kernel size", (fh, fw))
+    st = int_pair("stride", stride)
+    dil = int_pair("dilation", dilation)
+    specs = padding_2d(padding)
+    pads = (
+        padding_amounts(h, fh, st[0], specs[0], dil[0]),
+        padding_amounts(w, fw, st[1], specs[1], dil[1]),
+    )
+    eff = (effective_filter_size(fh, dil[0]), effective_filter_size(fw, dil[1]))
+    padded = (h + sum(pads[0]), w + sum(pads[1]))
+    if eff[0] > padded[0] or eff[1] > padded[1]:
+        dilated = f" (dilated to {eff[0]}x{eff[1]})" if dil != (1, 1) else ""
+        raise ValueError(
+            f"the {fh}x{fw} kernel{dilated} is larger than the padded input {padded[0]}x{padded[1]} "
+            f"(input {h}x{w}, padding {pads}); expected a kernel that fits: use a smaller kernel, "
+            "more padding or padding='same'"
+        )
+    oh = output_size(h, fh, st[0], pads[0], dil[0])
+    ow = output_size(w, fw, st[1], pads[1], dil[1])
+    return ConvGeometry(oh, ow, pads, st, dil)
 
 
 def conv_params(
@@ -175,15 +208,15 @@ def conv_params(
     channel, i.e. per feature map) when ``bias``. Padding, stride, dilation and the input's
     height and width do not appear: every position shares the same filters.
 
-    >>> conv_params(5, 3, 200)                 # 000: (5*5*3 + 1) * 200
+    >>> conv_params(5, 3, 200)                 # Hands-On ML ch. 14: (5*5*3 + 1) * 200
     15200
-    >>> conv_params(3, 128, 64, bias=False)    # 002: 3*3*128*64
+    >>> conv_params(3, 128, 64, bias=False)    # lecture notes: 3*3*128*64
     73728
     """
-    fh, fw = _pair("filter size", filter_hw)
-    c_in = _positive_int("in_channels", in_channels)
-    c_out = _positive_int("out_channels", out_channels)
-    groups = _positive_int("groups", groups)
+    fh, fw = int_pair("filter size", filter_hw)
+    c_in = positive_int("in_channels", in_channels)
+    c_out = positive_int("out_channels", out_channels)
+    groups = positive_int("groups", groups)
     if c_in % groups or c_out % groups:
         raise ValueError(
             f"groups={groups} must divide both in_channels ({c_in}) and out_channels ({c_out}); "
@@ -195,11 +228,11 @@ def conv_params(
 def dense_params(in_features: int, out_features: int, *, bias: bool = True) -> int:
     """Trainable parameters of a fully connected layer: ``in * out (+ out)``.
 
-    >>> dense_params(100 * 100, 1000, bias=False)   # 000: a 100x100 image into 1,000 units
+    >>> dense_params(100 * 100, 1000, bias=False)   # Hands-On ML ch. 14: a 100x100 image into 1,000 units
     10000000
     """
-    n_in = _positive_int("in_features", in_features)
-    n_out = _positive_int("out_features", out_features)
+    n_in = positive_int("in_features", in_features)
+    n_out = positive_int("out_features", out_features)
     return n_in * n_out + (n_out if bias else 0)
 
 
@@ -211,10 +244,10 @@ def conv_macs(
     Every one of the ``OH * OW * C_out`` outputs is a dot product of ``FH * FW * C_in / groups``
     products (bias additions are not counted). FLOPs are about twice this number.
 
-    >>> conv_macs(5, 3, 200, (150, 100))   # 000: 5*5*3 * 150*100 * 200
+    >>> conv_macs(5, 3, 200, (150, 100))   # Hands-On ML ch. 14: 5*5*3 * 150*100 * 200
     225000000
     """
-    oh, ow = _pair("output size", output_hw)
+    oh, ow = int_pair("output size", output_hw)
     weights = conv_params(filter_hw, in_channels, out_channels, bias=False, groups=groups)
     return weights * oh * ow
 
@@ -244,12 +277,12 @@ def activation_bytes(shape, dtype="float32", batch_size: int = 1) -> int:
 
     ``shape`` is the output shape of one example, without the batch axis, e.g. ``(OH, OW, C)``.
 
-    >>> activation_bytes((150, 100, 200))                    # 000: one image, float32
+    >>> activation_bytes((150, 100, 200))                    # Hands-On ML ch. 14: one image, float32
     12000000
     >>> activation_bytes((150, 100, 200), "float32", 100)    # a batch of 100 images
     1200000000
     """
-    if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
+    if is_int(shape):
         shape = (shape,)
     if not isinstance(shape, tuple | list) or not shape:
         raise ValueError(f"shape must be a non-empty tuple of positive integers (no batch axis), got {shape!r}")
@@ -257,13 +290,13 @@ def activation_bytes(shape, dtype="float32", batch_size: int = 1) -> int:
         raise ValueError(f"shape {shape!r} has an unknown (None) size; give one example's shape without the batch axis")
     n = 1
     for i, s in enumerate(shape):
-        n *= _positive_int(f"shape[{i}]", s)
-    return n * _positive_int("batch_size", batch_size) * dtype_bytes(dtype)
+        n *= positive_int(f"shape[{i}]", s)
+    return n * positive_int("batch_size", batch_size) * dtype_bytes(dtype)
 
 
 def format_bytes(n: int) -> str:
     """Human-readable size with binary prefixes: ``format_bytes(12_000_000) == '11.4 MiB'``."""
-    n = _non_negative_int("number of bytes", n)
+    n = non_negative_int("number of bytes", n)
     value = float(n)
     for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
         if value < 1024 or unit == "TiB":
@@ -313,7 +346,7 @@ def receptive_field(layers) -> ReceptiveField:
     neighbouring outputs), each layer does ``r += (F_eff - 1) * j`` then ``j *= S``, starting
     from ``r = j = 1``. Padding shifts where the field lies, not its size.
 
-    >>> receptive_field([(3, 1), (3, 1)]).size          # two 3x3 convs see 5x5 (002)
+    >>> receptive_field([(3, 1), (3, 1)]).size          # two 3x3 convs see 5x5 (lecture notes)
     5
     >>> receptive_field([(3, 1)] * 3).size              # three see 7x7
     7
@@ -329,9 +362,9 @@ def receptive_field(layers) -> ReceptiveField:
             raise ValueError(
                 f"layer {i} must be (filter, stride) or (filter, stride, dilation), got {layer!r}"
             )
-        f = _positive_int(f"layer {i} filter size", layer[0])
-        s = _positive_int(f"layer {i} stride", layer[1])
-        d = _positive_int(f"layer {i} dilation", layer[2]) if len(layer) == 3 else 1
+        f = positive_int(f"layer {i} filter size", layer[0])
+        s = positive_int(f"layer {i} stride", layer[1])
+        d = positive_int(f"layer {i} dilation", layer[2]) if len(layer) == 3 else 1
         size += (effective_filter_size(f, d) - 1) * jump
         jump *= s
         rows.append(LayerField(i, f, s, d, size, jump))
@@ -341,16 +374,16 @@ def receptive_field(layers) -> ReceptiveField:
 def input_window(i: int, filter_size: int, stride: int = 1, dilation: int = 1, pad_before: int = 0):
     """Input indices (of the unpadded input; negative or too large = padding) that output ``i`` sees.
 
-    000's stride mapping: with no padding, output ``i`` sees rows ``i*S`` ... ``i*S + F - 1``.
+    The stride mapping of Hands-On ML ch. 14: with no padding, output ``i`` sees rows ``i*S`` ... ``i*S + F - 1``.
 
     >>> input_window(2, 3, stride=2)
     [4, 5, 6]
     """
-    i = _non_negative_int("output index", i)
-    f = _positive_int("filter size", filter_size)
-    s = _positive_int("stride", stride)
-    d = _positive_int("dilation", dilation)
-    p = _non_negative_int("pad_before", pad_before)
+    i = non_negative_int("output index", i)
+    f = positive_int("filter size", filter_size)
+    s = positive_int("stride", stride)
+    d = positive_int("dilation", dilation)
+    p = non_negative_int("pad_before", pad_before)
     return [i * s + k * d - p for k in range(f)]
 
 
@@ -379,7 +412,7 @@ def bottleneck_params(
 ) -> Bottleneck:
     """Compare ``FxF C_in->C_out`` with ``1x1 C_in->reduced`` then ``FxF reduced->C_out``.
 
-    >>> b = bottleneck_params(128, 32)    # 002: 147,456 vs 4,096 + 36,864 = 40,960
+    >>> b = bottleneck_params(128, 32)    # lecture notes: 147,456 vs 4,096 + 36,864 = 40,960
     >>> (b.direct, b.bottleneck, round(b.ratio, 3))
     (147456, 40960, 0.278)
     """

@@ -26,6 +26,7 @@ from matplotlib.animation import FuncAnimation
 from matplotlib.patches import Rectangle
 
 from course_utils import arithmetic
+from course_utils.checks import non_negative_int, positive_int
 
 __all__ = [
     "animate_convolution",
@@ -97,8 +98,8 @@ def animate_convolution(image, kernel, *, stride: int = 1, padding: int = 0, int
     """
     x = _as_2d("image", image).astype(float)
     k = _as_2d("kernel", kernel).astype(float)
-    pad = arithmetic._non_negative_int("padding", padding)
-    s = arithmetic._positive_int("stride", stride)
+    pad = non_negative_int("padding", padding)
+    s = positive_int("stride", stride)
     oh, ow = arithmetic.conv_output_shape(x.shape, k.shape, s, pad)
     xp = np.pad(x, pad)
     out = np.full((oh, ow), np.nan)
@@ -208,7 +209,7 @@ def show_images(images, titles=None, *, ncols: int = 4, cmap: str = "gray", size
         raise ValueError("images is empty; expected at least one (H, W) or (H, W, C) array")
     if titles is not None and len(titles) != len(images):
         raise ValueError(f"got {len(images)} images but {len(titles)} titles; expected one title per image")
-    ncols = min(arithmetic._positive_int("ncols", ncols), len(images))
+    ncols = min(positive_int("ncols", ncols), len(images))
     nrows = math.ceil(len(images) / ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
     for k, ax in enumerate(axes.flat):

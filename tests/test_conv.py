@@ -1,4 +1,5 @@
-"""course_utils.conv against TensorFlow, the naive loops, numerical gradients and seed 001's numbers."""
+"""course_utils.conv, conv_fast, nn and gradcheck against TensorFlow, the naive loops, numerical
+gradients and the session-8 study slides' worked numbers."""
 
 from __future__ import annotations
 
@@ -12,9 +13,23 @@ import tensorflow as tf
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from course_utils import conv
+from course_utils import conv, conv_fast
 from course_utils.arithmetic import output_size, padding_amounts
 from course_utils.conv import (
+    col2im,
+    conv2d,
+    conv2d_backward,
+    conv2d_naive,
+    convolve2d,
+    correlate2d,
+    im2col,
+    pad2d,
+    pool2d,
+    pool2d_backward,
+)
+from course_utils.gradcheck import numerical_gradient, relative_error
+from course_utils.nn import (
+    SGD,
     Adam,
     AvgPool2D,
     Conv2D,
@@ -25,17 +40,6 @@ from course_utils.conv import (
     ReLU,
     Sequential,
     SoftmaxCrossEntropy,
-    col2im,
-    conv2d,
-    conv2d_backward,
-    conv2d_naive,
-    convolve2d,
-    correlate2d,
-    im2col,
-    numerical_gradient,
-    pool2d,
-    pool2d_backward,
-    relative_error,
     simple_convnet,
 )
 
@@ -122,9 +126,9 @@ def _tf_conv_and_grads(x, w, b, stride, padding, dil, rng):
 
 
 # ---------------------------------------------------------------------------------------------
-# seed 001's worked examples
+# the session-8 study slides' worked examples
 # ---------------------------------------------------------------------------------------------
-def test_seed_001_worked_examples():
+def test_session8_slides_worked_examples():
     np.testing.assert_array_equal(correlate2d(SEED_INPUT, FILTER_A), [[40, 32], [26, 25]])
     np.testing.assert_array_equal(correlate2d(SEED_INPUT, FILTER_B), [[41, 33], [25, 23]])
     np.testing.assert_array_equal(
@@ -132,7 +136,7 @@ def test_seed_001_worked_examples():
         [[26, 42, 55, 35], [34, 41, 33, 28], [18, 25, 23, 14], [3, 9, 8, 8]],
     )
     np.testing.assert_array_equal(convolve2d(SEED_INPUT, FILTER_A), [[45, 37], [34, 32]])
-    # integer inputs stay integers, so the worked numbers print as in the seed
+    # integer inputs stay integers, so the worked numbers print as on the slides
     assert np.issubdtype(correlate2d(SEED_INPUT, FILTER_A).dtype, np.integer)
 
 
@@ -219,13 +223,13 @@ def test_bias_is_added_once_per_output_channel():
 )
 @pytest.mark.parametrize("chunk_bytes", [64, 4096, 1 << 30])
 def test_parallel_pieces_match_tensorflow(monkeypatch, xs, ws, stride, padding, dil, chunk_bytes):
-    """Force the multi-threaded path (pieces of images / rows) on small inputs."""
-    monkeypatch.setattr(conv, "SMALL_MATMUL_FLOPS", 0)
-    monkeypatch.setattr(conv, "CHUNK_BYTES", chunk_bytes)
+    """Force conv_fast's multi-threaded path (pieces of images / rows) on small inputs."""
+    monkeypatch.setattr(conv_fast, "SMALL_MATMUL_FLOPS", 0)
+    monkeypatch.setattr(conv_fast, "CHUNK_BYTES", chunk_bytes)
     x, w, b, rng = _arrays(xs, ws, 11)
     y, dout, (gx, gw, gb) = _tf_conv_and_grads(x, w, b, stride, padding, dil, rng)
-    assert np.abs(conv2d(x, w, b, stride, padding, dil) - y.numpy()).max() <= TOL32
-    dx, dw, db = conv2d_backward(dout, x, w, stride, padding, dil)
+    assert np.abs(conv_fast.conv2d(x, w, b, stride, padding, dil) - y.numpy()).max() <= TOL32
+    dx, dw, db = conv_fast.conv2d_backward(dout, x, w, stride, padding, dil)
     assert np.abs(dx - gx.numpy()).max() <= TOL32
     assert np.abs(dw - gw.numpy()).max() <= 1e-3  # sums over many pixels in float32
     assert np.abs(db - gb.numpy()).max() <= 1e-3
@@ -233,8 +237,8 @@ def test_parallel_pieces_match_tensorflow(monkeypatch, xs, ws, stride, padding, 
 
 def test_large_layer_uses_all_cores_and_matches_tensorflow():
     x, w, b, rng = _arrays((8, 32, 32, 16), (3, 3, 16, 32), 12)
-    ours = conv2d(x, w, b, padding="same")
-    assert 2.0 * ours.size * 3 * 3 * 16 >= conv.SMALL_MATMUL_FLOPS  # really the parallel path
+    ours = conv_fast.conv2d(x, w, b, padding="same")
+    assert 2.0 * ours.size * 3 * 3 * 16 >= conv_fast.SMALL_MATMUL_FLOPS  # really the parallel path
     ref = tf.nn.conv2d(x, w, 1, "SAME").numpy() + b
     assert np.abs(ours - ref).max() <= 1e-3
     dout = rng.standard_normal(ours.shape).astype(np.float32)
@@ -243,9 +247,76 @@ def test_large_layer_uses_all_cores_and_matches_tensorflow():
         tape.watch([xt, wt])
         y = tf.nn.conv2d(xt, wt, 1, "SAME")
     gx, gw = tape.gradient(y, [xt, wt], output_gradients=tf.constant(dout))
-    dx, dw, _ = conv2d_backward(dout, x, w, padding="same")
+    dx, dw, _ = conv_fast.conv2d_backward(dout, x, w, padding="same")
     assert np.abs(dx - gx.numpy()).max() <= 1e-3
     np.testing.assert_allclose(dw, gw.numpy(), rtol=1e-4, atol=1e-2)
+
+
+# ---------------------------------------------------------------------------------------------
+# the plain functions are built from each other; conv_fast returns what they return
+# ---------------------------------------------------------------------------------------------
+def test_conv2d_is_im2col_then_matmul_and_backward_calls_col2im(monkeypatch):
+    calls = []
+    for name in ("im2col", "col2im"):
+        real = getattr(conv, name)
+        monkeypatch.setattr(conv, name, lambda *a, _real=real, _name=name, **k: calls.append(_name) or _real(*a, **k))
+    x, w, b, rng = _arrays((2, 6, 5, 3), (3, 2, 3, 4), 5, np.float64)
+    out = conv.conv2d(x, w, b, stride=2, padding="same")
+    assert calls == ["im2col"]
+    cols = im2col(x, 3, 2, 2, "same")
+    np.testing.assert_array_equal(out, (cols @ w.reshape(-1, 4) + b).reshape(out.shape))
+    conv.conv2d_backward(rng.standard_normal(out.shape), x, w, stride=2, padding="same")
+    assert calls == ["im2col", "im2col", "col2im"]
+
+
+@SETTINGS
+@given(conv_cases(tf_compatible=False, max_size=14), st.sampled_from([1, 200, 5000, 1 << 30]))
+def test_fast_path_equals_plain_path(case, chunk_bytes):
+    """conv_fast cuts the batch into pieces on all cores; the numbers must not change."""
+    xs, ws, stride, padding, dil, seed = case
+    x, w, b, rng = _arrays(xs, ws, seed, np.float64)
+    plain = conv.conv2d(x, w, b, stride, padding, dil)
+    dout = rng.standard_normal(plain.shape)
+    plain_grads = conv.conv2d_backward(dout, x, w, stride, padding, dil)
+    for small in (conv_fast.SMALL_MATMUL_FLOPS, 0):  # the one-thread path, then the pieces
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(conv_fast, "SMALL_MATMUL_FLOPS", small)
+            mp.setattr(conv_fast, "CHUNK_BYTES", chunk_bytes)
+            fast = conv_fast.conv2d(x, w, b, stride, padding, dil)
+            fast_grads = conv_fast.conv2d_backward(dout, x, w, stride, padding, dil)
+        assert fast.shape == plain.shape and fast.dtype == plain.dtype
+        np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12)
+        for got, want in zip(fast_grads, plain_grads, strict=True):
+            assert got.shape == want.shape
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_fast_path_keeps_integer_results_and_bad_input_messages():
+    x = np.array(SEED_INPUT)[None, :, :, None]
+    w = np.array(FILTER_A)[:, :, None, None]
+    np.testing.assert_array_equal(conv_fast.conv2d(x, w)[0, :, :, 0], [[40, 32], [26, 25]])
+    with pytest.raises(ValueError, match="input has 1 channels but the filters expect 2"):
+        conv_fast.conv2d(x, np.zeros((3, 3, 2, 1)))
+    with pytest.raises(ValueError, match="dout must have the output's shape"):
+        conv_fast.conv2d_backward(np.zeros((1, 3, 3, 1)), x, w)
+
+
+def test_matmul_and_blas_threads_give_the_plain_product():
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((40, 30)), rng.standard_normal((30, 20))
+    np.testing.assert_allclose(conv_fast.matmul(a, b), a @ b, rtol=1e-12)
+    with conv_fast.blas_threads(1):
+        np.testing.assert_allclose(a @ b, conv_fast.matmul(a, b), rtol=1e-12)
+
+
+def test_pad2d_adds_zeros_around_the_spatial_axes_only():
+    x = np.ones((2, 3, 4, 5))
+    padded = pad2d(x, ((1, 2), (0, 3)))
+    assert padded.shape == (2, 6, 7, 5)
+    assert padded.sum() == x.sum()
+    np.testing.assert_array_equal(padded[:, 1:4, 0:4, :], x)
+    assert pad2d(x, ((0, 0), (0, 0))) is x
+    np.testing.assert_array_equal(pad2d(x, ((1, 0), (0, 0)), value=-1)[:, 0], -np.ones((2, 4, 5)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -493,7 +564,7 @@ def test_sgd_momentum_decreases_the_loss():
     x = rng.standard_normal((16, 8, 8, 1)).astype(np.float32)
     y = rng.integers(0, 2, 16)
     model = simple_convnet((8, 8, 1), filters=2, kernel_size=3, hidden=8, classes=2, rng=rng)
-    opt = conv.SGD(learning_rate=0.05, momentum=0.9)
+    opt = SGD(learning_rate=0.05, momentum=0.9)
     losses = [model.train_step(x, y, opt) for _ in range(60)]
     assert losses[-1] < 0.5 * losses[0]
 
@@ -513,18 +584,18 @@ W = np.zeros((3, 3, 1, 2), dtype=np.float32)
         (lambda: conv2d(X, np.zeros((3, 3, 2))), r"w must be 4-D \(FH, FW, C, FN\)"),
         (lambda: conv2d(np.zeros((1, 5, 5, 3)), W), r"input has 3 channels but the filters expect 1"),
         (lambda: conv2d_backward(np.zeros((2, 3, 3, 2)), np.zeros((2, 5, 5, 3)), W), r"input has 3 channels"),
-        (lambda: conv2d(X, W, stride=0), r"stride must be positive"),
-        (lambda: conv2d(X, W, stride=-1), r"stride must be positive"),
-        (lambda: conv2d(X, W, stride=1.5), r"stride must be a positive integer or an \(h, w\) pair"),
-        (lambda: conv2d(X, W, stride=(1, 2, 3)), r"stride must be a positive integer"),
-        (lambda: conv2d(X, W, dilation=0), r"dilation must be positive"),
+        (lambda: conv2d(X, W, stride=0), r"stride must be a positive integer, got 0"),
+        (lambda: conv2d(X, W, stride=-1), r"stride must be a positive integer, got -1"),
+        (lambda: conv2d(X, W, stride=1.5), r"stride must be a positive integer, got 1.5"),
+        (lambda: conv2d(X, W, stride=(1, 2, 3)), r"stride must be an integer or a \(height, width\) pair"),
+        (lambda: conv2d(X, W, dilation=0), r"dilation must be a positive integer"),
         (lambda: conv2d(X, np.zeros((6, 3, 1, 2))), r"6x3 kernel is larger than the padded input 5x5"),
         (lambda: conv2d(X, W, dilation=3), r"dilated to 7x7\) is larger than the padded input"),
         (lambda: conv2d_naive(X, np.zeros((6, 6, 1, 1))), r"larger than the padded input"),
         (lambda: im2col(X, 7, 2), r"larger than the padded input"),
         (lambda: conv2d(X, W, padding="full"), r"padding must be 'valid', 'same'"),
-        (lambda: conv2d(X, W, padding=-1), r"padding must be non-negative"),
-        (lambda: conv2d(X, W, padding=((1, -1), (0, 0))), r"padding must be non-negative"),
+        (lambda: conv2d(X, W, padding=-1), r"padding must be a non-negative integer, got -1"),
+        (lambda: conv2d(X, W, padding=((1, -1), (0, 0))), r"padding must be a non-negative integer, got -1"),
         (lambda: conv2d(X, W, padding=1.5), r"padding must be 'valid', 'same'"),
         (lambda: conv2d(X, W, padding=(1, 2, 3)), r"padding must be 'valid', 'same'"),
         (lambda: conv2d(X, W, b=np.zeros(3)), r"bias must have shape \(FN,\) = \(2,\)"),
@@ -533,11 +604,11 @@ W = np.zeros((3, 3, 1, 2), dtype=np.float32)
         (lambda: conv2d_backward(np.zeros((2, 2, 2, 2)), X, W), r"dout must have the output's shape"),
         (lambda: col2im(np.zeros((3, 9)), X.shape, 3, 3), r"cols must have shape \(N\*OH\*OW, FH\*FW\*C\)"),
         (lambda: col2im(np.zeros((18, 9)), (5, 5, 1), 3, 3), r"x_shape must be 4-D"),
-        (lambda: im2col(X, 0, 3), r"kernel size must be positive"),
+        (lambda: im2col(X, 0, 3), r"kernel size \(height\) must be a positive integer"),
         (lambda: pool2d(X, 2, mode="median"), r"pool mode must be one of 'max', 'avg', 'min', got 'median'"),
-        (lambda: pool2d(X, 0), r"pool size must be positive"),
+        (lambda: pool2d(X, 0), r"pool size must be a positive integer"),
         (lambda: pool2d(X, 6), r"6x6 kernel is larger than the padded input 5x5"),
-        (lambda: pool2d(X, 2, stride=0), r"stride must be positive"),
+        (lambda: pool2d(X, 2, stride=0), r"stride must be a positive integer"),
         (lambda: pool2d(np.zeros((5, 5)), 2), r"x must be 4-D \(N, H, W, C\), got shape \(5, 5\)"),
         (lambda: pool2d(X, 2, padding="full"), r"padding must be"),
         (lambda: pool2d_backward(np.zeros((2, 3, 3, 1)), X, 2), r"dout must have the pooled shape"),
@@ -546,12 +617,15 @@ W = np.zeros((3, 3, 1, 2), dtype=np.float32)
         (lambda: convolve2d(np.zeros((4, 4)), np.zeros((3, 3, 1))), r"kernel must be 2-D"),
         (lambda: correlate2d(np.zeros((2, 2)), np.zeros((3, 3))), r"larger than the padded input 2x2"),
         (lambda: Conv2D(1, 2, 3, padding="full"), r"padding must be"),
-        (lambda: Conv2D(1, 2, 0), r"kernel size must be positive"),
+        (lambda: Conv2D(1, 2, 0), r"kernel size must be a positive integer"),
         (lambda: Pool2D(2, mode="median"), r"pool mode must be one of"),
         (lambda: Dense(4, 2).forward(np.zeros((3, 5))), r"Dense expects x of shape \(N, 4\), got \(3, 5\)"),
         (lambda: SoftmaxCrossEntropy().forward(np.zeros((2, 3)), np.array([0, 3])), r"labels must be class indices"),
         (lambda: SoftmaxCrossEntropy().forward(np.zeros((2, 3)), np.array([0])), r"expected logits \(N, K\)"),
         (lambda: relative_error(np.zeros(2), np.zeros(3)), r"same shape"),
+        (lambda: numerical_gradient(lambda: 0.0, np.zeros(3, dtype=np.float32)), r"x must be a float64 NumPy array"),
+        (lambda: numerical_gradient(lambda: 0.0, [1.0, 2.0]), r"x must be a float64 NumPy array"),
+        (lambda: pad2d(np.zeros((3, 3)), ((1, 1), (1, 1))), r"x must be 4-D"),
     ],
 )
 def test_bad_input_raises_a_clear_value_error(call, message):
