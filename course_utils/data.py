@@ -17,14 +17,14 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from course_utils.runtime import DEFAULT_SEED, Profile, get_profile
+from course_utils.checks import int_pair, is_int, positive_int
+from course_utils.runtime import DEFAULT_SEED, Profile, get_profile, keras_home
 
 FASHION_MNIST_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -58,26 +58,6 @@ FAST_SIZES = {"train": 2000, "valid": 500, "test": 1000}
 
 class DataUnavailableError(RuntimeError):
     """A data file is neither in the Keras cache nor downloadable (e.g. offline)."""
-
-
-def keras_home() -> str:
-    """The Keras cache folder Keras uses: ``$KERAS_HOME``, else ``~/.keras``.
-
-    Keras reads ``KERAS_HOME`` once, when it is imported; once it is, its value wins.
-    """
-    if "keras" in sys.modules:
-        try:
-            from keras.src.backend.config import keras_home as _keras_home
-
-            return _keras_home()
-        except ImportError:  # a Keras without this private accessor: fall back to the rule
-            pass
-    if "KERAS_HOME" in os.environ:
-        return os.environ["KERAS_HOME"]
-    base = os.path.expanduser("~")
-    if not os.access(base, os.W_OK):
-        base = "/tmp"
-    return os.path.join(base, ".keras")
 
 
 def cache_report() -> list[tuple[str, str, bool]]:
@@ -161,7 +141,7 @@ def stratified_indices(y: np.ndarray, n: int, seed: int = DEFAULT_SEED) -> np.nd
         raise ValueError(f"labels must be a 1-D array, got shape {y.shape}")
     classes, counts = np.unique(y, return_counts=True)
     k = len(classes)
-    if not isinstance(n, int | np.integer) or isinstance(n, bool) or not k <= n <= len(y):
+    if not is_int(n) or not k <= n <= len(y):
         raise ValueError(f"subset size must be an integer between {k} (one per class) and {len(y)}, got {n!r}")
     per_class = np.full(k, n // k)
     per_class[: n % k] += 1
@@ -211,7 +191,7 @@ def _load_keras_arrays(
 
     loader = getattr(keras.datasets, dataset).load_data
     (x_all, y_all), (x_test, y_test) = _fetch(dataset, loader)
-    prof = get_profile(profile.value if isinstance(profile, Profile) else profile)
+    prof = get_profile(profile)
     if prof.is_fast:
         valid_size = FAST_SIZES["valid"] if valid_size is None else valid_size
         n_train = FAST_SIZES["train"] if n_train is None else n_train
@@ -271,8 +251,7 @@ def make_dataset(x, y, batch_size: int = 32, *, shuffle: bool = True, seed: int 
     """
     if len(x) != len(y):
         raise ValueError(f"x has {len(x)} items but y has {len(y)}; expected the same number")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    positive_int("batch_size", batch_size)
     import tensorflow as tf
 
     ds = tf.data.Dataset.from_tensor_slices((x, y))
@@ -337,11 +316,12 @@ def load_flowers(
     """
     if not 0.0 < valid_fraction < 1.0:
         raise ValueError(f"valid_fraction must be between 0 and 1 (exclusive), got {valid_fraction!r}")
-    if len(image_size) != 2 or min(image_size) < 1:
-        raise ValueError(f"image_size must be (height, width) with positive sizes, got {image_size!r}")
+    if not isinstance(image_size, tuple | list):
+        raise ValueError(f"image_size must be a (height, width) pair, got {image_size!r}")
+    image_size = int_pair("image_size", image_size)
     import keras
 
-    prof = get_profile(profile.value if isinstance(profile, Profile) else profile)
+    prof = get_profile(profile)
     train_ds, valid_ds = keras.utils.image_dataset_from_directory(
         flowers_directory(),
         validation_split=valid_fraction,

@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from course_utils.checks import positive_int
+
 
 def _labels(name: str, y, num_classes: int | None = None) -> np.ndarray:
     y = np.asarray(y)
@@ -51,8 +53,7 @@ def most_confident_errors(probs, y_true, k: int = 10) -> np.ndarray:
     y_true = _labels("y_true", y_true, probs.shape[1])
     if len(y_true) != len(probs):
         raise ValueError(f"probs has {len(probs)} rows but y_true has {len(y_true)} labels")
-    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
-        raise ValueError(f"k must be a positive integer, got {k!r}")
+    positive_int("k", k)
     pred = probs.argmax(axis=1)
     wrong = np.flatnonzero(pred != y_true)
     order = np.argsort(-probs[wrong, pred[wrong]], kind="stable")

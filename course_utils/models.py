@@ -1,16 +1,19 @@
-"""Keras model builders for the seed models (Part II onwards).
+"""The course's own training CNNs, as Keras model builders (Part II onwards; notebooks 05 and 06).
 
-* :func:`seed001_cnn` — seed 001's study-session model: Conv 32-32-64-64 (3x3, same padding),
-  each followed by 2x2 max pooling, Flatten, Dense 64, Dense 10 softmax.
-* :func:`hands_on_cnn` — the Fashion-MNIST model of seeds 000/004 (Hands-On ML ch. 14), written
-  with ``functools.partial`` as the seeds' ``DefaultConv2D``: 64@7x7, pool, 128, 128, pool,
+* :func:`session8_cnn` — the small model of the session-8 study slides: Conv 32-32-64-64 (3x3,
+  same padding), each followed by 2x2 max pooling, Flatten, Dense 64, Dense 10 softmax.
+* :func:`hands_on_cnn` — the Fashion-MNIST model of Hands-On ML ch. 14, written with
+  ``functools.partial`` as the book's ``DefaultConv2D``: 64@7x7, pool, 128, 128, pool,
   256, 256, pool, Flatten, Dense 128 + Dropout 0.5, Dense 64 + Dropout 0.5, Dense 10 softmax.
 * :func:`bn_cnn` — notebook 06's "training better" model: blocks of two 3x3 convolutions, each
   followed by batch normalization and ReLU, then 2x2 max pooling and Dropout; a Dense + BN + ReLU
   + Dropout head and Dense 10 softmax. ``batch_norm=False`` gives the same model without BN.
 
-All use ``keras.Input(shape=...)`` (the seeds' ``input_shape=`` on the first layer makes
-Keras 3 warn) and return uncompiled ``keras.Sequential`` models. The softmax output layer always
+The famous architectures (LeNet-5, AlexNet, VGG, ...) belong in ``course_utils.architectures``,
+Keras layers of our own in ``course_utils.layers`` (see CONTRIBUTING.md). All builders here use
+``keras.Input(shape=...)`` (the study notes' ``input_shape=`` on the first layer makes Keras 3
+warn), only Keras layers (so they run on every Keras backend; ``tests/test_models.py`` runs on
+TensorFlow and JAX) and return uncompiled ``keras.Sequential`` models. The softmax output layer always
 computes in float32: under mixed precision (``runtime.setup(mixed_precision=True)`` on a GPU) the
 other layers compute in float16, whose probabilities would not even sum to 1 (0.9995).
 """
@@ -19,13 +22,15 @@ from __future__ import annotations
 
 from functools import partial
 
+from course_utils.checks import fraction, is_int, positive_int
+
 
 def _check_shape(input_shape, num_classes: int, builder: str, poolings: int) -> tuple[int, int, int]:
     # Also checks that `poolings` 2x2 poolings leave at least one pixel.
     shape = tuple(input_shape)
-    if len(shape) != 3 or any((not isinstance(s, int)) or s < 1 for s in shape):
+    if len(shape) != 3 or any(not is_int(s) or s < 1 for s in shape):
         raise ValueError(f"input_shape must be (height, width, channels) with positive ints, got {input_shape!r}")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
+    if not is_int(num_classes) or num_classes < 2:
         raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}")
     smallest = 2**poolings
     if min(shape[:2]) < smallest:
@@ -35,12 +40,15 @@ def _check_shape(input_shape, num_classes: int, builder: str, poolings: int) -> 
     return shape
 
 
-def seed001_cnn(input_shape=(28, 28, 1), num_classes: int = 10, name: str = "seed001_cnn"):
-    """Seed 001's Sequential CNN. Needs inputs of at least 16x16 (four 2x2 poolings)."""
+def session8_cnn(input_shape=(28, 28, 1), num_classes: int = 10, name: str = "session8_cnn"):
+    """The session-8 study slides' Sequential CNN (notebook 05; trained again in 06).
+
+    Needs inputs of at least 16x16 (four 2x2 poolings); 69,802 parameters for 28x28x1 and 10 classes.
+    """
     import keras
     from keras import layers
 
-    shape = _check_shape(input_shape, num_classes, "seed001_cnn", poolings=4)
+    shape = _check_shape(input_shape, num_classes, "session8_cnn", poolings=4)
     model = keras.Sequential([keras.Input(shape=shape)], name=name)
     for filters in (32, 32, 64, 64):
         model.add(layers.Conv2D(filters, (3, 3), padding="same", activation="relu"))
@@ -54,13 +62,16 @@ def seed001_cnn(input_shape=(28, 28, 1), num_classes: int = 10, name: str = "see
 def hands_on_cnn(
     input_shape=(28, 28, 1), num_classes: int = 10, dropout: float = 0.5, name: str = "hands_on_cnn"
 ):
-    """The 000/004 model with ``DefaultConv2D = partial(Conv2D, kernel_size=3, padding="same", ...)``."""
+    """Hands-On ML ch. 14's Fashion-MNIST CNN (notebook 05), 1,413,834 parameters for 28x28x1.
+
+    Written as the book writes it, with ``DefaultConv2D = partial(Conv2D, kernel_size=3,
+    padding="same", ...)``.
+    """
     import keras
     from keras import layers
 
     shape = _check_shape(input_shape, num_classes, "hands_on_cnn", poolings=3)
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+    fraction("dropout", dropout)
     default_conv2d = partial(layers.Conv2D, kernel_size=3, activation="relu", padding="same")
     return keras.Sequential(
         [
@@ -94,7 +105,7 @@ def bn_cnn(
     name: str = "bn_cnn",
     bn_momentum: float = 0.99,
 ):
-    """A CNN with batch normalization (notebook 06): per entry ``f`` of ``filters`` one block
+    """The course's CNN with batch normalization (notebook 06): per entry ``f`` of ``filters`` one block
 
     ``[Conv2D(f, 3, same) -> BatchNormalization -> ReLU] x 2 -> MaxPooling2D(2) -> Dropout(dropout[0])``,
 
@@ -114,21 +125,20 @@ def bn_cnn(
     if (
         not isinstance(filters, tuple | list)
         or not filters
-        or any(isinstance(f, bool) or not isinstance(f, int) or f < 1 for f in filters)
+        or any(not is_int(f) or f < 1 for f in filters)
     ):
         raise ValueError(f"filters must be a non-empty tuple of positive ints (one per block), got {filters!r}")
-    if isinstance(dense, bool) or not isinstance(dense, int) or dense < 1:
-        raise ValueError(f"dense must be a positive int (units of the hidden Dense layer), got {dense!r}")
-    if (
-        not isinstance(dropout, tuple | list)
-        or len(dropout) != 2
-        or any(isinstance(r, bool) or not isinstance(r, int | float) or not 0.0 <= r < 1.0 for r in dropout)
-    ):
+    positive_int("dense (the units of the hidden Dense layer)", dense)
+    try:
+        if not isinstance(dropout, tuple | list) or len(dropout) != 2:
+            raise ValueError
+        for rate in dropout:
+            fraction("dropout", rate)
+    except ValueError:
         raise ValueError(
             f"dropout must be two rates in [0, 1) (after each block, before the output), got {dropout!r}"
-        )
-    if isinstance(bn_momentum, bool) or not isinstance(bn_momentum, int | float) or not 0.0 <= bn_momentum < 1.0:
-        raise ValueError(f"bn_momentum must be in [0, 1) (Keras' default is 0.99), got {bn_momentum!r}")
+        ) from None
+    fraction("bn_momentum (Keras' default is 0.99)", bn_momentum)
     shape = _check_shape(input_shape, num_classes, "bn_cnn", poolings=len(filters))
 
     def normalized(layer):

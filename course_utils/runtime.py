@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from course_utils.checks import non_negative_int
+
 PROFILE_ENV = "COURSE_PROFILE"
 DEFAULT_SEED = 42
 
@@ -52,11 +54,16 @@ class Profile(str, enum.Enum):
         return self.value
 
 
-def get_profile(value: str | None = None) -> Profile:
-    """Read the profile from ``value`` or from ``$COURSE_PROFILE`` (default ``full``).
+def get_profile(value: str | Profile | None = None) -> Profile:
+    """Read the profile from ``value`` or from ``$COURSE_PROFILE`` (default ``full``; notebook 00).
 
-    Raises ValueError for anything but ``fast`` or ``full`` (case-insensitive).
+    ``value`` may already be a :class:`Profile`, which is returned as it is. Raises ValueError
+    for anything but ``fast`` or ``full`` (case-insensitive).
     """
+    if isinstance(value, Profile):
+        return value
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"profile must be 'fast', 'full' or a Profile, got {value!r}")
     raw = os.environ.get(PROFILE_ENV, "") if value is None else value
     raw = raw.strip().lower() or Profile.FULL.value
     try:
@@ -66,6 +73,26 @@ def get_profile(value: str | None = None) -> Profile:
             f"unknown course profile {raw!r} (from {PROFILE_ENV if value is None else 'argument'}); "
             f"expected one of: {', '.join(p.value for p in Profile)}"
         ) from None
+
+
+def keras_home() -> str:
+    """The Keras cache folder Keras uses: ``$KERAS_HOME``, else ``~/.keras`` (notebook 00).
+
+    Keras reads ``KERAS_HOME`` once, when it is imported; once it is, its value wins.
+    """
+    if "keras" in sys.modules:
+        try:
+            from keras.src.backend.config import keras_home as _keras_home
+
+            return _keras_home()
+        except ImportError:  # a Keras without this private accessor: fall back to the rule
+            pass
+    if "KERAS_HOME" in os.environ:
+        return os.environ["KERAS_HOME"]
+    base = os.path.expanduser("~")
+    if not os.access(base, os.W_OK):
+        base = "/tmp"
+    return os.path.join(base, ".keras")
 
 
 def in_colab() -> bool:
@@ -205,8 +232,7 @@ def _version(module: str) -> str | None:
 
 def seed_everything(seed: int = DEFAULT_SEED) -> None:
     """Seed Python's ``random``, NumPy and the Keras backend."""
-    if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = non_negative_int("seed", seed)
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002  (students use the legacy global RNG too)
     try:
@@ -254,8 +280,6 @@ def setup(
     mixed = bool(mixed_precision and device.kind == "GPU" and keras is not None)
     if keras is not None:
         keras.mixed_precision.set_global_policy("mixed_float16" if mixed else "float32")
-
-    from course_utils.data import keras_home
 
     info = RuntimeInfo(
         profile=chosen,

@@ -1,9 +1,9 @@
-"""course_utils.models: the seed models build, have the expected sizes, and reject bad input."""
+"""course_utils.models: the course's CNNs build, have the expected sizes, and reject bad input."""
 
 import numpy as np
 import pytest
 
-from course_utils.models import bn_cnn, hands_on_cnn, seed001_cnn
+from course_utils.models import bn_cnn, hands_on_cnn, session8_cnn
 
 
 def _conv_params(f, c_in, c_out):
@@ -22,8 +22,8 @@ def test_hands_on_cnn_parameter_count_matches_hand_count():
     assert model.output_shape == (None, 10)
 
 
-def test_seed001_cnn_shapes_and_count():
-    model = seed001_cnn()
+def test_session8_cnn_shapes_and_count():
+    model = session8_cnn()
     expected = (
         _conv_params(3, 1, 32) + _conv_params(3, 32, 32) + _conv_params(3, 32, 64) + _conv_params(3, 64, 64)
         + (1 * 1 * 64 * 64 + 64) + (64 * 10 + 10)
@@ -36,16 +36,16 @@ def test_seed001_cnn_shapes_and_count():
 
 def test_other_input_shapes_and_classes():
     assert hands_on_cnn((32, 32, 3), num_classes=5).output_shape == (None, 5)
-    assert seed001_cnn((64, 64, 3), num_classes=3).output_shape == (None, 3)
+    assert session8_cnn((64, 64, 3), num_classes=3).output_shape == (None, 3)
 
 
 @pytest.mark.parametrize(
     ("builder", "kwargs", "message"),
     [
-        (seed001_cnn, {"input_shape": (28, 28)}, "input_shape must be"),
-        (seed001_cnn, {"input_shape": (8, 8, 1)}, "at least 16x16"),
+        (session8_cnn, {"input_shape": (28, 28)}, "input_shape must be"),
+        (session8_cnn, {"input_shape": (8, 8, 1)}, "at least 16x16"),
         (hands_on_cnn, {"num_classes": 1}, "num_classes must be an integer >= 2"),
-        (hands_on_cnn, {"dropout": 1.0}, r"dropout must be in \[0, 1\)"),
+        (hands_on_cnn, {"dropout": 1.0}, r"dropout must be a number in \[0, 1\)"),
         (hands_on_cnn, {"input_shape": (4, 4, 1)}, "at least 8x8"),
     ],
 )
@@ -54,7 +54,7 @@ def test_bad_arguments(builder, kwargs, message):
         builder(**kwargs)
 
 
-@pytest.mark.parametrize("builder", [seed001_cnn, hands_on_cnn, bn_cnn])
+@pytest.mark.parametrize("builder", [session8_cnn, hands_on_cnn, bn_cnn])
 def test_softmax_stays_float32_under_mixed_precision(builder):
     import keras
 
@@ -134,11 +134,11 @@ def test_bn_cnn_momentum_reaches_every_bn_layer():
         ({"filters": 32}, "filters must be a non-empty tuple of positive ints"),
         ({"filters": (32, 0)}, "filters must be a non-empty tuple of positive ints"),
         ({"filters": (32, 2.5)}, "filters must be a non-empty tuple of positive ints"),
-        ({"dense": 0}, "dense must be a positive int"),
+        ({"dense": 0}, r"dense \(the units of the hidden Dense layer\) must be a positive integer"),
         ({"dropout": (0.25, 1.0)}, r"dropout must be two rates in \[0, 1\)"),
         ({"dropout": (-0.1, 0.4)}, r"dropout must be two rates in \[0, 1\)"),
         ({"dropout": 0.5}, r"dropout must be two rates in \[0, 1\)"),
-        ({"bn_momentum": 1.0}, r"bn_momentum must be in \[0, 1\)"),
+        ({"bn_momentum": 1.0}, r"bn_momentum \(Keras' default is 0.99\) must be a number in \[0, 1\)"),
         ({"input_shape": (6, 6, 1), "filters": (8, 8, 8)}, "needs at least 8x8 inputs"),
         ({"input_shape": (3, 28, 1)}, "needs at least 4x4 inputs"),
     ],
