@@ -18,19 +18,23 @@ LAB_ARGS ?=
 PYTEST_ARGS ?=
 NB ?=
 
-.PHONY: help setup lab test lint unit nb execute colab-links check-links slides bench new-notebook clean
+.PHONY: help setup lab test lint unit unit-jax nb execute colab-links check-links release slides bench gpu-check new-notebook clean
 
 help:
 	@echo "make lab                     open JupyterLab on notebooks/ (sets up .venv on first use)"
 	@echo "make test                    ruff + unit tests + all notebooks and decks (fast profile)"
 	@echo "make lint | unit             only ruff | only the unit tests"
+	@echo "make unit-jax                the Keras-level unit tests again, on the JAX backend"
 	@echo "make nb NB=notebooks/X.ipynb test one notebook with nbval (fast profile)"
 	@echo "make execute NB=notebooks/X.ipynb   re-run a notebook top to bottom and store its outputs"
 	@echo "                             (full profile; COURSE_PROFILE=fast to try quickly)"
 	@echo "make new-notebook NAME=07_lenet_alexnet_lrn TITLE='LeNet, AlexNet and LRN'"
 	@echo "make colab-links             rewrite Colab badges/install lines from pyproject.toml"
+	@echo "make release VERSION=0.2.0   commit + tag v0.2.0 with every Colab link at the tag (see README)"
 	@echo "make slides                  build the decks under slides/ to HTML (slides/_build/)"
 	@echo "make bench                   run the benchmark scripts under benchmarks/"
+	@echo "make gpu-check               train every course model briefly on this machine's accelerator"
+	@echo "                             (GPU_CHECK_ARGS='--steps 300'; KERAS_BACKEND=jax works without TensorFlow)"
 	@echo "make clean                   remove build outputs (keeps .venv)"
 
 setup: $(STAMP)
@@ -53,10 +57,15 @@ lint: $(STAMP)
 unit: $(STAMP)
 	COURSE_PROFILE=fast $(BIN)/python -m pytest tests $(PYTEST_ARGS)
 
+# Keras code must run on every backend: the tests marked `keras` run again on JAX.
+unit-jax: $(STAMP)
+	KERAS_BACKEND=jax COURSE_PROFILE=fast $(BIN)/python -m pytest -m keras tests $(PYTEST_ARGS)
+
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m course_utils.colab check
 	COURSE_PROFILE=fast $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory unit-jax
 
 nb: $(STAMP)
 	@test -n "$(NB)" || { echo "usage: make nb NB=notebooks/01_convolution_by_hand.ipynb"; exit 2; }
@@ -76,11 +85,19 @@ colab-links: $(STAMP)
 check-links: $(STAMP)
 	$(BIN)/python -m course_utils.colab check
 
+release: $(STAMP)
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=0.2.0"; exit 2; }
+	$(BIN)/python -m course_utils.colab release $(VERSION)
+
 slides: $(STAMP)
 	$(BIN)/jupyter nbconvert --to slides --output-dir slides/_build slides/*.ipynb
 
 bench: $(STAMP)
 	@set -e; for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f; done
+
+GPU_CHECK_ARGS ?=
+gpu-check: $(STAMP)
+	$(BIN)/python tools/gpu_check.py $(GPU_CHECK_ARGS)
 
 clean:
 	rm -rf slides/_build build *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -1,10 +1,40 @@
-"""Helpers for the CNN course notebooks.
+"""Helpers for the CNN course notebooks: one module per concept, each named after it.
 
-Modules (imported on demand, so importing the package does not import TensorFlow):
+Modules are imported on demand (``from course_utils.conv import conv2d``), so importing the
+package imports neither TensorFlow nor Keras. The notebook that teaches each module is in
+brackets; every public function's docstring names its notebook too.
 
-* ``course_utils.runtime`` - notebook set-up: seeds, quiet logs, device report, profile.
-* ``course_utils.data`` - Fashion-MNIST, MNIST, flowers and sample photos, offline-friendly.
-* ``course_utils.colab`` - the course repository URL, Colab badges and install lines.
+Setting up and loading
+    * ``runtime`` - the set-up cell: seeds, quiet logs, device report, the fast/full profile,
+      the Keras cache folder [00]
+    * ``data`` - Fashion-MNIST, MNIST, flowers and sample photos through Keras' own downloads,
+      offline-friendly; ``tf.data`` pipelines [00, 05]
+    * ``checks`` - the argument checks every module shares (one way to say what was wrong),
+      and the one padding parser [used everywhere]
+
+Part I: convolution by hand, in NumPy
+    * ``arithmetic`` - output sizes, padding, parameters, multiply-adds, memory, receptive
+      fields [02, 04]; ``conv_geometry`` for the NumPy convolution [03]
+    * ``conv`` - the convolution the lessons teach, read top-down: naive loops, im2col/col2im,
+      conv2d as one matrix product, its backward pass, correlate/convolve, pooling [01, 03]
+    * ``conv_fast`` - the same functions on all CPU cores, tested equal to ``conv`` [03]
+    * ``nn`` - a NumPy network: layers with forward/backward, Sequential, SGD, Adam [03]
+    * ``gradcheck`` - numerical gradients and relative errors [03]
+    * ``plotting`` - grids, feature maps, the sliding window animated, learning curves,
+      confusion matrices [01-06]
+
+Part II on: Keras
+    * ``models`` - the course's own training CNNs (session-8 model, Hands-On ML model, BN CNN) [05, 06]
+    * ``evaluation`` - accuracy, confusion matrix, confident errors, a results table [05, 06]
+
+The course itself
+    * ``course`` - the course map, the sources and the Korean-English glossary [00]
+    * ``colab`` - Colab badges and install lines from one place, releases [00; maintainers]
+
+Parts III-VI add (see CONTRIBUTING.md, "Where new code goes"): ``layers`` (Keras layers: LRN,
+inception module, residual unit, SE block), ``architectures`` (LeNet-5 ... Xception builders),
+``pretrained`` (keras.applications helpers), ``explain`` (feature maps, saliency, Grad-CAM)
+and ``boxes`` (IoU, NMS).
 """
 
 __version__ = "0.1.0"

@@ -41,7 +41,7 @@ PaddingSpec = str | int | tuple[int, int]
 
 
 def effective_filter_size(filter_size: int, dilation: int = 1) -> int:
-    """Size covered by a dilated filter: ``(F - 1) * D + 1``."""
+    """Size covered by a dilated filter: ``(F - 1) * D + 1`` (notebook 02)."""
     filter_size = positive_int("filter size", filter_size)
     dilation = positive_int("dilation", dilation)
     return (filter_size - 1) * dilation + 1
@@ -50,7 +50,7 @@ def effective_filter_size(filter_size: int, dilation: int = 1) -> int:
 def padding_amounts(
     input_size: int, filter_size: int, stride: int = 1, padding: PaddingSpec = "valid", dilation: int = 1
 ) -> tuple[int, int]:
-    """Zeros added ``(before, after)`` along one axis, as TensorFlow pads.
+    """Zeros added ``(before, after)`` along one axis, as TensorFlow pads (notebook 02).
 
     >>> padding_amounts(13, 6, 5, "same")   # Hands-On ML: 13 inputs, 6-wide filter, stride 5
     (1, 2)
@@ -77,7 +77,7 @@ def output_size(
     *,
     strict: bool = False,
 ) -> int:
-    """Output length along one axis.
+    """Output length along one axis (notebooks 01 and 02).
 
     Raises ValueError when the (dilated) filter is larger than the padded input, and, with
     ``strict=True`` and explicit padding, when ``(I + 2P - F) / S`` is not a whole number.
@@ -202,7 +202,7 @@ def conv_geometry(x_shape, fh: int, fw: int, stride=1, padding="valid", dilation
 def conv_params(
     filter_hw: Pair, in_channels: int, out_channels: int, *, bias: bool = True, groups: int = 1
 ) -> int:
-    """Trainable parameters of a 2-D convolution layer (``keras.layers.Conv2D``).
+    """Trainable parameters of a 2-D convolution layer (``keras.layers.Conv2D``) (notebooks 01 and 04).
 
     ``FH * FW * (C_in / groups) * C_out`` weights, plus ``C_out`` biases (one per output
     channel, i.e. per feature map) when ``bias``. Padding, stride, dilation and the input's
@@ -226,7 +226,7 @@ def conv_params(
 
 
 def dense_params(in_features: int, out_features: int, *, bias: bool = True) -> int:
-    """Trainable parameters of a fully connected layer: ``in * out (+ out)``.
+    """Trainable parameters of a fully connected layer: ``in * out (+ out)`` (notebooks 01 and 04).
 
     >>> dense_params(100 * 100, 1000, bias=False)   # Hands-On ML ch. 14: a 100x100 image into 1,000 units
     10000000
@@ -239,7 +239,7 @@ def dense_params(in_features: int, out_features: int, *, bias: bool = True) -> i
 def conv_macs(
     filter_hw: Pair, in_channels: int, out_channels: int, output_hw: Pair, *, groups: int = 1
 ) -> int:
-    """Multiply-accumulate operations of one convolution layer for one input image.
+    """Multiply-accumulate operations of one convolution layer for one input image (notebooks 04 and 05).
 
     Every one of the ``OH * OW * C_out`` outputs is a dot product of ``FH * FW * C_in / groups``
     products (bias additions are not counted). FLOPs are about twice this number.
@@ -261,7 +261,7 @@ DTYPE_BYTES = {
 
 
 def dtype_bytes(dtype="float32") -> int:
-    """Bytes per element of ``dtype`` (a name such as ``"float16"`` or a NumPy dtype).
+    """Bytes per element of ``dtype`` (a name such as ``"float16"`` or a NumPy dtype) (notebook 02).
 
     The Keras policies ``"mixed_float16"`` / ``"mixed_bfloat16"`` count 2 bytes, the size
     of their activations.
@@ -273,7 +273,7 @@ def dtype_bytes(dtype="float32") -> int:
 
 
 def activation_bytes(shape, dtype="float32", batch_size: int = 1) -> int:
-    """Memory of one layer's output: ``batch_size * prod(shape) * bytes per element``.
+    """Memory of one layer's output: ``batch_size * prod(shape) * bytes per element`` (notebook 04).
 
     ``shape`` is the output shape of one example, without the batch axis, e.g. ``(OH, OW, C)``.
 
@@ -295,7 +295,7 @@ def activation_bytes(shape, dtype="float32", batch_size: int = 1) -> int:
 
 
 def format_bytes(n: int) -> str:
-    """Human-readable size with binary prefixes: ``format_bytes(12_000_000) == '11.4 MiB'``."""
+    """Human-readable size with binary prefixes: ``format_bytes(12_000_000) == '11.4 MiB'`` (notebook 04)."""
     n = non_negative_int("number of bytes", n)
     value = float(n)
     for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
@@ -339,7 +339,7 @@ class ReceptiveField:
 
 
 def receptive_field(layers) -> ReceptiveField:
-    """Receptive field (수용장) along one axis of a stack of convolution / pooling layers.
+    """Receptive field (수용장) along one axis of a stack of convolution / pooling layers (notebooks 02 and 04).
 
     ``layers`` is a sequence of ``(filter, stride)`` or ``(filter, stride, dilation)``, first
     layer first. With ``r`` the field and ``j`` the jump (distance in input pixels between
@@ -372,7 +372,7 @@ def receptive_field(layers) -> ReceptiveField:
 
 
 def input_window(i: int, filter_size: int, stride: int = 1, dilation: int = 1, pad_before: int = 0):
-    """Input indices (of the unpadded input; negative or too large = padding) that output ``i`` sees.
+    """Input indices (of the unpadded input; negative or too large = padding) that output ``i`` sees (notebook 02).
 
     The stride mapping of Hands-On ML ch. 14: with no padding, output ``i`` sees rows ``i*S`` ... ``i*S + F - 1``.
 
@@ -410,7 +410,7 @@ class Bottleneck:
 def bottleneck_params(
     in_channels: int, reduced: int, out_channels: int | None = None, filter_size: Pair = 3, *, bias: bool = False
 ) -> Bottleneck:
-    """Compare ``FxF C_in->C_out`` with ``1x1 C_in->reduced`` then ``FxF reduced->C_out``.
+    """Compare ``FxF C_in->C_out`` with ``1x1 C_in->reduced`` then ``FxF reduced->C_out`` (notebook 04).
 
     >>> b = bottleneck_params(128, 32)    # lecture notes: 147,456 vs 4,096 + 36,864 = 40,960
     >>> (b.direct, b.bottleneck, round(b.ratio, 3))

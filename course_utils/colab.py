@@ -1,18 +1,27 @@
-"""Colab badges and install lines, all derived from one place: ``pyproject.toml``.
+"""Colab badges and install lines, all derived from one place: ``pyproject.toml`` (notebook 00).
 
-``[project.urls] Repository`` is the course repository; ``[tool.course] ref`` is the tag or commit
-that Colab opens and installs ``course_utils`` from. After changing either, run
+``[project.urls] Repository`` is the course repository; ``[tool.course] ref`` is the branch or tag
+that Colab opens and installs ``course_utils`` from: ``main`` while the course is developed, and
+a release tag only in the commit that ``make release VERSION=x.y.z`` tags. After changing either, run
 
     make colab-links          # = python -m course_utils.colab sync
 
 which rewrites every notebook's and deck's badge and install line, and the README's course map.
-``python -m course_utils.colab check`` (and the test suite) fails when something disagrees.
+``python -m course_utils.colab check`` (and the test suite) fails when something disagrees, or
+when the ref is neither ``main`` nor a tag that exists in the repository (a link to a missing
+ref opens nothing on Colab).
+
+    make release VERSION=0.2.0   # = python -m course_utils.colab release 0.2.0
+
+commits the version with every link pointing at the tag ``v0.2.0``, creates that tag, and
+commits the links back to ``main``; then push ``main`` and the tag.
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +36,8 @@ BADGE_RE = re.compile(
 INSTALL_RE = re.compile(r"course-utils @ git\+https://[^\"'\s\\]+")
 MAP_START, MAP_END = "<!-- course-map:start -->", "<!-- course-map:end -->"
 NOTEBOOK_DIRS = ("notebooks", "slides")
+DEVELOPMENT_REF = "main"
+VERSION_RE = re.compile(r"\d+\.\d+\.\d+")
 
 
 @dataclass(frozen=True)
@@ -150,6 +161,7 @@ def check(root: Path | None = None) -> list[str]:
     for path in course_notebooks(root):
         problems += _rewrite_notebook(path, path.relative_to(root).as_posix(), config)[1]
     problems += _readme_text(root, config)[1]
+    problems += ref_problems(root, config.ref)
     listed = {lesson.stem for lesson in LESSONS}
     for path in (root / "notebooks").glob("*.ipynb"):
         if path.stem not in listed:
@@ -175,15 +187,105 @@ def sync(root: Path | None = None) -> list[Path]:
     return changed
 
 
+def _git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=check)
+
+
+def ref_problems(root: Path, ref: str) -> list[str]:
+    """Why ``ref`` would give broken Colab links: it must be ``main`` or an existing tag.
+
+    A branch other than ``main`` or a commit hash is refused too: branches come and go, and a
+    hash is unreadable in a link. Outside a git checkout (a downloaded archive) only ``main`` can
+    be verified.
+    """
+    if ref == DEVELOPMENT_REF:
+        return []
+    where = "[tool.course] ref in pyproject.toml"
+    if not (root / ".git").exists():
+        return [f"{where} is {ref!r}; without a git checkout only {DEVELOPMENT_REF!r} can be verified"]
+    try:
+        found = _git(root, "tag", "--list", ref).stdout.split()
+    except (OSError, subprocess.CalledProcessError) as exc:
+        return [f"{where} is {ref!r}, and git could not list the tags to verify it ({exc})"]
+    if ref not in found:
+        return [
+            f"{where} is {ref!r}, which is neither {DEVELOPMENT_REF!r} nor a tag of this repository: "
+            f"every Colab badge and install line would fail. Use {DEVELOPMENT_REF!r}, or cut a release "
+            "with `make release VERSION=x.y.z`, which creates the tag it links to"
+        ]
+    return []
+
+
+def _set_pyproject(root: Path, *, ref: str, version: str | None = None) -> None:
+    path = root / "pyproject.toml"
+    text = path.read_text(encoding="utf-8")
+    text, n_ref = re.subn(r'(?m)^ref = "[^"]*"$', f'ref = "{ref}"', text)
+    n_version = 1
+    if version is not None:
+        text, n_version = re.subn(r'(?m)^version = "[^"]*"$', f'version = "{version}"', text, count=1)
+    if n_ref != 1 or n_version != 1:
+        raise ValueError("pyproject.toml must have exactly one `ref = \"...\"` line and a `version = \"...\"` line")
+    path.write_text(text, encoding="utf-8")
+    init = root / "course_utils" / "__init__.py"
+    if version is not None and init.is_file():
+        init_text = re.sub(r'(?m)^__version__ = "[^"]*"$', f'__version__ = "{version}"', init.read_text(encoding="utf-8"))
+        init.write_text(init_text, encoding="utf-8")
+
+
+def release(version: str, root: Path | None = None) -> str:
+    """Cut release ``v<version>``: two commits and a tag on the current branch; returns the tag.
+
+    1. set ``version`` and ``ref = "v<version>"``, rewrite every link, commit "Release v<version>";
+    2. tag that commit ``v<version>`` (annotated): its links point at itself;
+    3. set ``ref = "main"`` again, rewrite the links, commit: development goes on at ``main``.
+
+    Refuses a version that is not ``x.y.z``, a tag that exists, and uncommitted changes.
+    Nothing is pushed: ``git push origin main v<version>`` publishes it.
+    """
+    root = find_root(root)
+    if not VERSION_RE.fullmatch(version or ""):
+        raise ValueError(f"version must look like 1.2.3 (major.minor.patch), got {version!r}")
+    tag = f"v{version}"
+    if _git(root, "status", "--porcelain").stdout.strip():
+        raise ValueError("the working tree has uncommitted changes; commit or stash them before a release")
+    if _git(root, "tag", "--list", tag).stdout.strip():
+        raise ValueError(f"the tag {tag} exists already; choose a new version")
+    problems = check(root)
+    if problems:
+        raise ValueError("fix these before a release:\n" + "\n".join(problems))
+    _set_pyproject(root, ref=tag, version=version)
+    _release_commit(root, f"Release {tag}: Colab badges and install lines point at {tag}")
+    _git(root, "tag", "-a", tag, "-m", f"Course release {tag}")
+    _set_pyproject(root, ref=DEVELOPMENT_REF)
+    _release_commit(root, f"After {tag}: Colab links point at {DEVELOPMENT_REF} again")
+    return tag
+
+
+def _release_commit(root: Path, message: str) -> None:
+    sync(root)
+    _git(root, "add", "-A", "pyproject.toml", "README.md", "course_utils/__init__.py", *NOTEBOOK_DIRS)
+    _git(root, "commit", "-q", "-m", message)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course_utils.colab", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=("sync", "check"), help="rewrite links, or only report mismatches")
+    parser.add_argument("command", choices=("sync", "check", "release"),
+                        help="rewrite links, only report problems, or cut a release")
+    parser.add_argument("version", nargs="?", help="with release: the new version, e.g. 0.2.0")
     parser.add_argument("--root", type=Path, default=None, help="repository root (default: found from cwd)")
     args = parser.parse_args(argv)
+    if args.command == "release":
+        try:
+            tag = release(args.version, args.root)
+        except (ValueError, subprocess.CalledProcessError) as exc:
+            print(f"release failed: {getattr(exc, 'stderr', None) or exc}", file=sys.stderr)
+            return 1
+        print(f"tagged {tag}; publish it with: git push origin HEAD {tag}")
+        return 0
     if args.command == "sync":
         for path in sync(args.root):
             print(f"updated {path}")
-        problems = [p for p in check(args.root) if "expected one" in p or "not in course_utils" in p]
+        problems = [p for p in check(args.root) if "expected one" in p or "not in course_utils" in p or "ref" in p]
     else:
         problems = check(args.root)
     for problem in problems:

@@ -111,7 +111,7 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 @contextlib.contextmanager
 def blas_threads(n: int):
-    """Limit the BLAS library to ``n`` threads inside the block (no-op without threadpoolctl)."""
+    """Limit the BLAS library to ``n`` threads inside the block (no-op without threadpoolctl) (notebook 03)."""
     libs = _blas_libraries()
     saved = [lib.get_num_threads() for lib in libs]
     for lib in libs:

@@ -1,4 +1,4 @@
-"""The course map and the Korean-English glossary, as data.
+"""The course map, its sources and the Korean-English glossary, as data (shown in notebook 00).
 
 Notebook 00 and the README render these tables; tests check that every notebook under
 ``notebooks/`` is listed here and that every listed notebook that exists is in order.
@@ -8,6 +8,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The sources the course is built from, by the short name the course map uses (README: "Sources").
+SOURCES: dict[str, tuple[str, str]] = {
+    "HOML": ("Hands-On ML ch. 14",
+             "Aurélien Géron, *Hands-On Machine Learning with Scikit-Learn, Keras and TensorFlow*, "
+             "ch. 14 (Deep computer vision using CNNs), and the study group's notes on it"),
+    "S8": ("session-8 slides",
+           "the study group's session-8 slides on convolutional networks: worked 4x4 * 3x3 convolutions, "
+           "padding, pooling, batch norm, dropout, ensembles, optimizers, a Keras Sequential model"),
+    "LN": ("lecture notes",
+           "lecture and peer-session notes: convolution arithmetic, parameter counts, AlexNet to DenseNet, "
+           "FCN, detection, convolution types"),
+    "DLFS": ("Deep Learning from Scratch ch. 7",
+             "Koki Saito, *Deep Learning from Scratch*, ch. 7 (convolutional neural networks): im2col, "
+             "convolution and pooling layers with their backward passes"),
+}
+
 
 @dataclass(frozen=True)
 class Lesson:
@@ -15,48 +31,48 @@ class Lesson:
     part: str
     title: str
     summary: str
-    seeds: str  # seed notes (../shared/seeds) the lesson covers
+    sources: tuple[str, ...]  # keys of SOURCES: where the lesson's material comes from
 
 
 LESSONS: tuple[Lesson, ...] = (
     Lesson("00_start_here", "0", "Start here",
-           "How the course works: map, profiles, local / conda / Colab / GPU set-up, environment check, glossary.", "-"),
+           "How the course works: map, profiles, local / conda / Colab / GPU set-up, environment check, glossary.", ()),
     Lesson("01_convolution_by_hand", "I", "Convolution by hand",
            "Why not fully connected; convolution as a sliding dot product in numpy; cross-correlation; filters on a photo.",
-           "000, 001, 003"),
+           ("HOML", "S8", "DLFS")),
     Lesson("02_padding_and_stride", "I", "Padding and stride",
            "Output-size formula, zero padding, VALID / SAME, stride, dilation, an interactive size explorer.",
-           "000, 001, 002, 003"),
+           ("HOML", "S8", "LN", "DLFS")),
     Lesson("03_im2col_and_pooling", "I", "im2col and pooling",
-           "Convolution as one matrix product, backpropagation, pooling, gradient checks, a numpy convnet.", "001, 003"),
+           "Convolution as one matrix product, backpropagation, pooling, gradient checks, a numpy convnet.", ("S8", "DLFS")),
     Lesson("04_parameters_and_memory", "I", "Parameters and memory",
            "Counting parameters, multiplications and activation memory; 1x1 bottlenecks; receptive fields.",
-           "000, 001, 002"),
+           ("HOML", "S8", "LN")),
     Lesson("05_keras_sequential_cnn", "II", "CNNs in Keras",
            "Sequential CNNs on Fashion-MNIST and MNIST: train, evaluate, inspect mistakes, save and reload.",
-           "000, 001, 004"),
+           ("HOML", "S8")),
     Lesson("06_training_better", "II", "Training better",
            "Batch norm, dropout, augmentation, ensembles, optimizers, schedules, callbacks, cross-validation.",
-           "000, 001, 002"),
+           ("HOML", "S8", "LN")),
     Lesson("07_lenet_alexnet_lrn", "III", "LeNet, AlexNet and LRN",
-           "LeNet-5, AlexNet's ideas, local response normalization from its formula.", "000, 002, 004"),
+           "LeNet-5, AlexNet's ideas, local response normalization from its formula.", ("HOML", "LN")),
     Lesson("08_vgg_and_receptive_fields", "III", "VGG and receptive fields",
-           "Stacks of 3x3 convolutions, receptive-field arithmetic, VGG16/19 parameter counts.", "002, 004"),
+           "Stacks of 3x3 convolutions, receptive-field arithmetic, VGG16/19 parameter counts.", ("LN", "HOML")),
     Lesson("09_inception_and_1x1", "III", "Inception and 1x1 convolutions",
-           "1x1 bottlenecks, the inception module, a small GoogLeNet, checking the seed's parameter quiz.",
-           "000, 002, 004"),
+           "1x1 bottlenecks, the inception module, a small GoogLeNet, checking the lecture notes' parameter quiz.",
+           ("HOML", "LN")),
     Lesson("10_residual_units_resnet", "IV", "Residual units and ResNet",
-           "Skip connections, the degradation problem, ResNet-34, bottlenecks, DenseNet blocks.", "002, 004"),
+           "Skip connections, the degradation problem, ResNet-34, bottlenecks, DenseNet blocks.", ("LN", "HOML")),
     Lesson("11_xception_senet_and_conv_types", "IV", "Xception, SENet and convolution types",
-           "Depthwise separable convolution, SE blocks, dilated / transposed / grouped convolutions.", "002, 004"),
+           "Depthwise separable convolution, SE blocks, dilated / transposed / grouped convolutions.", ("LN", "HOML")),
     Lesson("12_pretrained_models", "V", "Pretrained models",
-           "keras.applications: preprocess, predict, decode; size and speed of models.", "004"),
+           "keras.applications: preprocess, predict, decode; size and speed of models.", ("HOML",)),
     Lesson("13_transfer_learning", "V", "Transfer learning",
-           "Flowers: frozen base + new head, then fine-tuning with a lower learning rate.", "004"),
+           "Flowers: frozen base + new head, then fine-tuning with a lower learning rate.", ("HOML",)),
     Lesson("14_visualizing_cnns", "VI", "Looking inside CNNs",
-           "Filters, feature maps layer by layer, saliency and Grad-CAM.", "003"),
+           "Filters, feature maps layer by layer, saliency and Grad-CAM.", ("DLFS",)),
     Lesson("15_beyond_classification", "VI", "Beyond classification",
-           "Fully convolutional networks, transposed convolution, detection ideas, IoU and NMS.", "002"),
+           "Fully convolutional networks, transposed convolution, detection ideas, IoU and NMS.", ("LN",)),
 )  # fmt: skip
 
 
@@ -108,20 +124,26 @@ GLOSSARY: tuple[tuple[str, str, str], ...] = (
 
 
 def course_map_markdown(link=None) -> str:
-    """The course map as a Markdown table; ``link(stem)`` may return a URL for each lesson."""
-    rows = ["| # | Part | Notebook | What you learn | Seeds |", "|---|---|---|---|---|"]
+    """The course map as a Markdown table (notebook 00, README); ``link(stem)`` may return a URL for each lesson."""
+    rows = ["| # | Part | Notebook | What you learn | Sources |", "|---|---|---|---|---|"]
     for lesson in LESSONS:
         number = lesson.stem.split("_", 1)[0]
         title = lesson.title
         if link is not None:
             url = link(lesson.stem)
             title = f"[{title}]({url})" if url else title
-        rows.append(f"| {number} | {lesson.part} | {title} | {lesson.summary} | {lesson.seeds} |")
+        sources = "; ".join(SOURCES[key][0] for key in lesson.sources) or "-"
+        rows.append(f"| {number} | {lesson.part} | {title} | {lesson.summary} | {sources} |")
     return "\n".join(rows)
 
 
+def sources_markdown() -> str:
+    """The sources as a Markdown list (README's "Sources") (notebook 00)."""
+    return "\n".join(f"- **{short}**: {long}." for short, long in SOURCES.values())
+
+
 def glossary_markdown() -> str:
-    """The glossary as a Markdown table (Korean, English, meaning)."""
+    """The glossary as a Markdown table (Korean, English, meaning; notebook 00)."""
     rows = ["| 한국어 | English | Meaning |", "|---|---|---|"]
     rows += [f"| {ko} | {en} | {meaning} |" for ko, en, meaning in GLOSSARY]
     return "\n".join(rows)

@@ -1,4 +1,4 @@
-"""Data loaders for the course: Keras' own downloads, sized by the profile.
+"""Data loaders for the course: Keras' own downloads, sized by the profile (notebooks 00 and 05).
 
 * :func:`load_fashion_mnist`, :func:`load_mnist`: ``keras.datasets`` arrays, scaled to float32
   in [0, 1], NHWC ``(N, 28, 28, 1)``, with a stratified train/valid split.
@@ -57,11 +57,11 @@ FAST_SIZES = {"train": 2000, "valid": 500, "test": 1000}
 
 
 class DataUnavailableError(RuntimeError):
-    """A data file is neither in the Keras cache nor downloadable (e.g. offline)."""
+    """A data file is neither in the Keras cache nor downloadable (e.g. offline) (notebook 05)."""
 
 
 def cache_report() -> list[tuple[str, str, bool]]:
-    """``(dataset, relative path, present?)`` for every file the loaders use."""
+    """``(dataset, relative path, present?)`` for every file the loaders use (notebook 00)."""
     home = keras_home()
     return [
         (name, rel, os.path.exists(os.path.join(home, rel)))
@@ -131,7 +131,7 @@ class ImageData:
 
 
 def stratified_indices(y: np.ndarray, n: int, seed: int = DEFAULT_SEED) -> np.ndarray:
-    """Indices of a stratified random subset of ``n`` labels from ``y`` (shape (N,)).
+    """Indices of a stratified random subset of ``n`` labels from ``y`` (shape (N,)) (notebook 06).
 
     Each class gets ``n // k`` items (``k`` classes), the remainder going to the first classes.
     Raises ValueError when ``n`` is not between ``k`` and ``len(y)`` or a class is too small.
@@ -162,7 +162,7 @@ def stratified_indices(y: np.ndarray, n: int, seed: int = DEFAULT_SEED) -> np.nd
 def train_valid_split(
     x: np.ndarray, y: np.ndarray, valid_size: int, seed: int = DEFAULT_SEED
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Stratified split of ``(x, y)`` into ``(x_train, y_train, x_valid, y_valid)``."""
+    """Stratified split of ``(x, y)`` into ``(x_train, y_train, x_valid, y_valid)`` (notebook 05)."""
     if len(x) != len(y):
         raise ValueError(f"x has {len(x)} items but y has {len(y)}; expected the same number")
     valid_idx = stratified_indices(y, valid_size, seed)
@@ -219,7 +219,7 @@ def load_fashion_mnist(
     n_test: int | None = None,
     seed: int = DEFAULT_SEED,
 ) -> ImageData:
-    """Fashion-MNIST via ``keras.datasets.fashion_mnist.load_data()``.
+    """Fashion-MNIST via ``keras.datasets.fashion_mnist.load_data()`` (notebooks 00 and 05).
 
     Full profile: 55,000 train / 5,000 valid (stratified) / 10,000 test.
     Fast profile: stratified subsets of 2,000 / 500 / 1,000 (override with the arguments).
@@ -238,13 +238,13 @@ def load_mnist(
     n_test: int | None = None,
     seed: int = DEFAULT_SEED,
 ) -> ImageData:
-    """MNIST via ``keras.datasets.mnist.load_data()``; same shapes and sizes as Fashion-MNIST."""
+    """MNIST via ``keras.datasets.mnist.load_data()``; same shapes and sizes as Fashion-MNIST (notebooks 03 and 05)."""
     return _load_keras_arrays("mnist", MNIST_CLASSES, profile, valid_size, n_train, n_test, seed)
 
 
 def make_dataset(x, y, batch_size: int = 32, *, shuffle: bool = True, seed: int = DEFAULT_SEED,
                  cache: bool = True, augment=None):
-    """A ``tf.data`` input pipeline: from arrays, cached, shuffled each epoch, batched, prefetched.
+    """A ``tf.data`` input pipeline: from arrays, cached, shuffled each epoch, batched, prefetched (notebooks 05 and 06).
 
     ``x: (N, ...)``, ``y: (N,)``. ``augment`` (optional) is a function or Keras layer applied to
     each training batch (e.g. a ``keras.Sequential`` of preprocessing layers).
@@ -267,7 +267,7 @@ def make_dataset(x, y, batch_size: int = 32, *, shuffle: bool = True, seed: int 
 
 
 def flowers_directory() -> str:
-    """Folder with one sub-folder per flower class, from ``flower_photos.tgz`` (via ``get_file``).
+    """Folder with one sub-folder per flower class, from ``flower_photos.tgz`` (via ``get_file``) (notebook 13, Part V).
 
     The archive is downloaded once into ``$KERAS_HOME/datasets`` and extracted once next to it.
     """
@@ -288,7 +288,7 @@ def flowers_directory() -> str:
 
 
 def flower_files(root: str | None = None) -> tuple[list[str], np.ndarray, tuple[str, ...]]:
-    """All flower photo paths, their integer labels and the class names (sorted, as Keras does)."""
+    """All flower photo paths, their integer labels and the class names (sorted, as Keras does) (notebook 13, Part V)."""
     root = flowers_directory() if root is None else root
     classes = tuple(sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d))))
     paths, labels = [], []
@@ -309,7 +309,7 @@ def load_flowers(
     seed: int = DEFAULT_SEED,
     max_batches: int | None = None,
 ):
-    """The flowers photos as ``(train_ds, valid_ds, class_names)``.
+    """The flowers photos as ``(train_ds, valid_ds, class_names)`` (notebook 13, Part V).
 
     Uses ``keras.utils.image_dataset_from_directory`` (images (B, H, W, 3) float32 in [0, 255],
     integer labels). Fast profile: at most 4 batches per split unless ``max_batches`` says otherwise.
@@ -350,7 +350,7 @@ SAMPLE_IMAGES = {
 
 
 def sample_image(name: str = "chelsea", *, gray: bool = False) -> np.ndarray:
-    """A real photo as float32 in [0, 1], shape (H, W, C) with C = 1 if ``gray`` else 3.
+    """A real photo as float32 in [0, 1], shape (H, W, C) with C = 1 if ``gray`` else 3 (notebooks 01 and 05).
 
     Names: see ``SAMPLE_IMAGES`` (camera, astronaut, coffee, chelsea, china, flower).
     """

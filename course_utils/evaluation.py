@@ -1,4 +1,4 @@
-"""Evaluating classifiers: confusion matrices, the most confident mistakes, results tables.
+"""Evaluating classifiers: confusion matrices, the most confident mistakes, results tables (notebooks 05, 06).
 
 Pure NumPy, so the functions work with any backend's predictions:
 ``probs: (N, K)`` class probabilities, ``y: (N,)`` integer labels.
@@ -28,7 +28,7 @@ def _labels(name: str, y, num_classes: int | None = None) -> np.ndarray:
 
 
 def confusion_matrix(y_true, y_pred, num_classes: int | None = None) -> np.ndarray:
-    """Counts ``C[i, j]`` of examples of true class ``i`` predicted as ``j``; shape (K, K)."""
+    """Counts ``C[i, j]`` of examples of true class ``i`` predicted as ``j``; shape (K, K) (notebooks 05 and 06)."""
     y_true = _labels("y_true", y_true, num_classes)
     y_pred = _labels("y_pred", y_pred, num_classes)
     if y_true.shape != y_pred.shape:
@@ -38,7 +38,7 @@ def confusion_matrix(y_true, y_pred, num_classes: int | None = None) -> np.ndarr
 
 
 def accuracy(y_true, y_pred) -> float:
-    """Fraction of equal labels."""
+    """Fraction of equal labels (notebook 05)."""
     y_true, y_pred = _labels("y_true", y_true), _labels("y_pred", y_pred)
     if y_true.shape != y_pred.shape or y_true.size == 0:
         raise ValueError(f"need two non-empty label arrays of equal length, got {y_true.shape} and {y_pred.shape}")
@@ -46,7 +46,7 @@ def accuracy(y_true, y_pred) -> float:
 
 
 def most_confident_errors(probs, y_true, k: int = 10) -> np.ndarray:
-    """Indices of the ``k`` wrong predictions made with the highest probability, most confident first."""
+    """Indices of the ``k`` wrong predictions made with the highest probability, most confident first (notebook 05)."""
     probs = np.asarray(probs)
     if probs.ndim != 2:
         raise ValueError(f"probs must be (N, K) class probabilities, got shape {probs.shape}")
@@ -61,7 +61,7 @@ def most_confident_errors(probs, y_true, k: int = 10) -> np.ndarray:
 
 
 class ResultsTable:
-    """A small table of experiment results that renders as Markdown text and as HTML in Jupyter.
+    """A small table of experiment results that renders as Markdown text and as HTML in Jupyter (notebooks 05 and 06).
 
     >>> t = ResultsTable(["model", "test accuracy"])
     >>> t.add("baseline", 0.9123)

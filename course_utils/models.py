@@ -161,3 +161,8 @@ def bn_cnn(
     model.add(layers.Dropout(dropout[1]))
     model.add(layers.Dense(num_classes, activation="softmax", dtype="float32"))
     return model
+
+
+# Every builder of the course's own training CNNs, by name: tools/gpu_check.py trains each of
+# them, and tests/test_models.py saves and reloads each. Add new builders here.
+BUILDERS = {"session8_cnn": session8_cnn, "hands_on_cnn": hands_on_cnn, "bn_cnn": bn_cnn}

@@ -43,7 +43,7 @@ __all__ = [
 
 
 class Layer:
-    """Base class: ``forward(x)`` keeps what ``backward(dout)`` needs; ``params`` / ``grads`` dicts."""
+    """Base class: ``forward(x)`` keeps what ``backward(dout)`` needs; ``params`` / ``grads`` dicts (notebook 03)."""
 
     def __init__(self):
         self.params: dict[str, np.ndarray] = {}
@@ -65,7 +65,7 @@ def _rng(rng) -> np.random.Generator:
 
 
 class Conv2D(Layer):
-    """Convolution layer. params: ``w`` (FH, FW, C, FN), ``b`` (FN,); x: (N, H, W, C) -> (N, OH, OW, FN).
+    """Convolution layer. params: ``w`` (FH, FW, C, FN), ``b`` (FN,); x: (N, H, W, C) -> (N, OH, OW, FN) (notebook 03).
 
     Weights are drawn from N(0, std²) with He's std sqrt(2 / (FH*FW*C)) unless ``weight_std`` is
     given; biases start at zero.
@@ -99,7 +99,7 @@ class Conv2D(Layer):
 
 
 class Pool2D(Layer):
-    """Pooling layer (no parameters). x: (N, H, W, C) -> (N, OH, OW, C)."""
+    """Pooling layer (no parameters). x: (N, H, W, C) -> (N, OH, OW, C) (notebook 03)."""
 
     def __init__(self, size=2, stride=None, mode: str = "max", padding="valid"):
         super().__init__()
@@ -129,7 +129,7 @@ class AvgPool2D(Pool2D):
 
 
 class ReLU(Layer):
-    """max(0, x), elementwise; the gradient passes only where x > 0."""
+    """max(0, x), elementwise; the gradient passes only where x > 0 (notebook 03)."""
 
     def forward(self, x):
         self._mask = x > 0
@@ -140,7 +140,7 @@ class ReLU(Layer):
 
 
 class Flatten(Layer):
-    """(N, ...) -> (N, prod(...)), and back in backward."""
+    """(N, ...) -> (N, prod(...)), and back in backward (notebook 03)."""
 
     def forward(self, x):
         self._shape = x.shape
@@ -151,7 +151,7 @@ class Flatten(Layer):
 
 
 class Dense(Layer):
-    """Fully connected (완전 연결) layer. params: ``w`` (D, units), ``b`` (units,); x: (N, D) -> (N, units)."""
+    """Fully connected (완전 연결) layer. params: ``w`` (D, units), ``b`` (units,); x: (N, D) -> (N, units) (notebook 03)."""
 
     def __init__(self, in_features: int, units: int, *, rng=None, dtype=np.float32):
         super().__init__()
@@ -177,7 +177,7 @@ class Dense(Layer):
 
 
 class SoftmaxCrossEntropy:
-    """Softmax + mean cross-entropy over the batch. logits: (N, K), labels: (N,) ints in [0, K)."""
+    """Softmax + mean cross-entropy over the batch. logits: (N, K), labels: (N,) ints in [0, K) (notebook 03)."""
 
     def forward(self, logits, labels):
         labels = np.asarray(labels)
@@ -197,7 +197,7 @@ class SoftmaxCrossEntropy:
 
 
 class Sequential:
-    """Layers applied in order, with a softmax cross-entropy loss on top."""
+    """Layers applied in order, with a softmax cross-entropy loss on top (notebook 03)."""
 
     def __init__(self, layers):
         self.layers = list(layers)
@@ -249,7 +249,7 @@ class Sequential:
 
 def simple_convnet(input_shape=(28, 28, 1), filters: int = 16, kernel_size: int = 5, hidden: int = 100,
                    classes: int = 10, *, rng=None, conv_weight_std: float | None = None) -> Sequential:
-    """Conv(valid) - ReLU - MaxPool 2x2 - Flatten - Dense - ReLU - Dense (DLFS's SimpleConvNet, in NHWC).
+    """Conv(valid) - ReLU - MaxPool 2x2 - Flatten - Dense - ReLU - Dense (DLFS's SimpleConvNet, in NHWC) (notebook 03).
 
     Weights are He-initialised; ``conv_weight_std`` overrides the convolution's (DLFS uses 0.01,
     which makes the learned first-layer filters stand out from their random start).
@@ -270,7 +270,7 @@ def simple_convnet(input_shape=(28, 28, 1), filters: int = 16, kernel_size: int 
 
 
 class SGD:
-    """Stochastic gradient descent with optional momentum: v = m v - lr g; p += v."""
+    """Stochastic gradient descent with optional momentum: v = m v - lr g; p += v (notebook 03)."""
 
     def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0):
         self.learning_rate, self.momentum = learning_rate, momentum
@@ -289,7 +289,7 @@ class SGD:
 
 
 class Adam:
-    """Adam (Kingma & Ba, 2015) with bias correction."""
+    """Adam (Kingma & Ba, 2015) with bias correction (notebook 03)."""
 
     def __init__(self, learning_rate: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
         self.learning_rate, self.beta1, self.beta2, self.eps = learning_rate, beta1, beta2, eps

@@ -1,4 +1,5 @@
-"""Figures for Part I: number grids, the sliding window animated, padding/stride grids.
+"""Figures: number grids, the sliding window animated, padding/stride grids (notebooks 01 and 02), learning
+curves and confusion matrices (notebooks 05 and 06).
 
 * :func:`show_grid` - a small matrix drawn with its numbers.
 * :func:`animate_convolution` - the filter window sliding over the input while the output
@@ -61,7 +62,7 @@ def _format(value, fmt: str) -> str:
 
 def show_grid(array, ax=None, *, title: str | None = None, fmt: str = "{:g}", cmap: str = "Blues",
               vmin=None, vmax=None, fontsize: int = 11):
-    """Draw a small 2-D array ``(H, W)`` as coloured cells with its numbers; returns the Axes.
+    """Draw a small 2-D array ``(H, W)`` as coloured cells with its numbers; returns the Axes (notebooks 01 and 02).
 
     NaN cells are left blank (used by the animation for outputs not computed yet).
     """
@@ -89,7 +90,7 @@ def show_grid(array, ax=None, *, title: str | None = None, fmt: str = "{:g}", cm
 
 def animate_convolution(image, kernel, *, stride: int = 1, padding: int = 0, interval: int = 900,
                         figsize=(7.5, 2.6), dpi: int = 72) -> FuncAnimation:
-    """Animate a 2-D cross-correlation: one frame per output cell.
+    """Animate a 2-D cross-correlation: one frame per output cell (notebook 01).
 
     ``image: (H, W)`` and ``kernel: (FH, FW)`` (small, e.g. 4x4 to 6x6 and 3x3, so the
     animation has few frames); ``padding`` zeros on every side. The figure is closed before
@@ -141,7 +142,7 @@ def animate_convolution(image, kernel, *, stride: int = 1, padding: int = 0, int
 
 
 def plot_padding_stride(H: int = 5, F: int = 3, P=1, S: int = 1, D: int = 1, *, strict: bool = False):
-    """Draw an ``H x H`` input with its zero padding and the ``OH x OH`` output.
+    """Draw an ``H x H`` input with its zero padding and the ``OH x OH`` output (notebook 02).
 
     ``P`` is an integer, a ``(before, after)`` pair, ``"valid"`` or ``"same"`` (the same on
     both axes). The cells the first output ``(0, 0)`` sees are marked in orange, those of the
@@ -203,7 +204,7 @@ def plot_padding_stride(H: int = 5, F: int = 3, P=1, S: int = 1, D: int = 1, *, 
 
 def show_images(images, titles=None, *, ncols: int = 4, cmap: str = "gray", size: float = 2.4,
                 colorbar: bool = False, suptitle: str | None = None):
-    """Grid of images ``(H, W)``, ``(H, W, 1)`` or ``(H, W, 3)`` with optional titles; returns the Figure."""
+    """Grid of images ``(H, W)``, ``(H, W, 1)`` or ``(H, W, 3)`` with optional titles; returns the Figure (notebooks 01 and 05)."""
     images = list(images)
     if not images:
         raise ValueError("images is empty; expected at least one (H, W) or (H, W, C) array")
@@ -233,7 +234,7 @@ def show_images(images, titles=None, *, ncols: int = 4, cmap: str = "gray", size
 
 
 def show_feature_maps(maps, titles=None, *, ncols: int = 4, cmap: str = "RdBu_r", **kwargs):
-    """Show the channels of ``maps: (H, W, C)`` (or ``(1, H, W, C)``) side by side.
+    """Show the channels of ``maps: (H, W, C)`` (or ``(1, H, W, C)``) side by side (notebook 01).
 
     A diverging colour map centred on zero shows the sign of each response (feature map,
     특성 맵: positive where the filter matches, negative where the opposite pattern is).
@@ -256,7 +257,7 @@ def show_feature_maps(maps, titles=None, *, ncols: int = 4, cmap: str = "RdBu_r"
 
 
 def output_size_explorer(H: int = 7, F: int = 3, P: int = 1, S: int = 2, D: int = 1):
-    """Sliders for H, F, P, S, D that redraw :func:`plot_padding_stride` (needs ipywidgets).
+    """Sliders for H, F, P, S, D that redraw :func:`plot_padding_stride` (needs ipywidgets) (notebook 02).
 
     Returns the widget box; display it as the last expression of a notebook cell. Without a
     browser (tests, static HTML) the sliders are not interactive; the notebook also calls
@@ -285,7 +286,7 @@ def output_size_explorer(H: int = 7, F: int = 3, P: int = 1, S: int = 2, D: int 
 
 
 def plot_history(history, metrics=("loss", "accuracy"), *, title: str | None = None):
-    """Learning curves: one panel per metric, training and validation (``val_``) curves.
+    """Learning curves: one panel per metric, training and validation (``val_``) curves (notebooks 05 and 06).
 
     ``history`` is a Keras ``History`` (what ``model.fit`` returns) or its ``.history`` dict,
     or a dict ``{label: History-or-dict}`` to compare several runs in the same panels.
@@ -325,7 +326,7 @@ def plot_history(history, metrics=("loss", "accuracy"), *, title: str | None = N
 
 def plot_confusion_matrix(matrix, class_names=None, *, normalize: bool = False, title: str | None = None,
                           cmap: str = "Blues"):
-    """Draw a (K, K) confusion matrix (rows: true class, columns: predicted) with its numbers."""
+    """Draw a (K, K) confusion matrix (rows: true class, columns: predicted) with its numbers (notebooks 05 and 06)."""
     m = np.asarray(matrix)
     if m.ndim != 2 or m.shape[0] != m.shape[1]:
         raise ValueError(f"a confusion matrix must be square (K, K), got shape {m.shape}")

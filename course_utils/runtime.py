@@ -1,4 +1,4 @@
-"""Notebook set-up: one call at the top of every notebook.
+"""Notebook set-up: one call at the top of every notebook (explained in notebook 00).
 
     from course_utils.runtime import setup
     PROFILE = setup()            # seeds everything, prints versions/device/profile
@@ -33,7 +33,7 @@ DEFAULT_SEED = 42
 
 
 class Profile(str, enum.Enum):
-    """How big a notebook's runs are. The code path is the same in both profiles."""
+    """How big a notebook's runs are. The code path is the same in both profiles (notebook 00)."""
 
     FAST = "fast"
     FULL = "full"
@@ -96,7 +96,7 @@ def keras_home() -> str:
 
 
 def in_colab() -> bool:
-    """True when running inside Google Colab."""
+    """True when running inside Google Colab (notebook 00)."""
     return "google.colab" in sys.modules
 
 
@@ -119,7 +119,7 @@ def _stderr_fd_silenced():
 
 
 def quiet_tensorflow() -> None:
-    """Silence TensorFlow's C++ and Python log noise, then import Keras (and its backend).
+    """Silence TensorFlow's C++ and Python log noise, then import Keras (and its backend) (notebook 00).
 
     ``TF_CPP_MIN_LOG_LEVEL=3`` keeps TensorFlow's C++ logging to errors. A few messages are
     written before that logging is set up (``absl::InitializeLog``, "Could not find cuda
@@ -231,7 +231,7 @@ def _version(module: str) -> str | None:
 
 
 def seed_everything(seed: int = DEFAULT_SEED) -> None:
-    """Seed Python's ``random``, NumPy and the Keras backend."""
+    """Seed Python's ``random``, NumPy and the Keras backend (notebook 06)."""
     seed = non_negative_int("seed", seed)
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002  (students use the legacy global RNG too)
@@ -249,7 +249,7 @@ def setup(
     mixed_precision: bool = False,
     verbose: bool = True,
 ) -> Profile:
-    """Prepare a notebook: quiet logs, seeds, GPU memory growth, report; return the profile.
+    """Prepare a notebook: quiet logs, seeds, GPU memory growth, report; return the profile (notebooks 00 and 01).
 
     Args:
         seed: seed for Python, NumPy and Keras (``keras.utils.set_random_seed``).
@@ -310,5 +310,5 @@ _LAST_INFO: list[RuntimeInfo | None] = [None]
 
 
 def runtime_info() -> RuntimeInfo | None:
-    """The :class:`RuntimeInfo` of the last :func:`setup` call in this process, if any."""
+    """The :class:`RuntimeInfo` of the last :func:`setup` call in this process, if any (notebook 00)."""
     return _LAST_INFO[0]

@@ -1,9 +1,40 @@
 """course_utils.models: the course's CNNs build, have the expected sizes, and reject bad input."""
 
+import os
+
 import numpy as np
 import pytest
 
-from course_utils.models import bn_cnn, hands_on_cnn, session8_cnn
+from course_utils.models import BUILDERS, bn_cnn, hands_on_cnn, session8_cnn
+
+# Keras-level tests: `make test` runs them on TensorFlow and again with KERAS_BACKEND=jax.
+pytestmark = pytest.mark.keras
+
+
+
+def test_runs_on_the_backend_it_was_asked_for():
+    """The JAX run of `make test` really runs on JAX (Keras falls back to nothing silently)."""
+    import keras
+
+    assert keras.backend.backend() == os.environ.get("KERAS_BACKEND", "tensorflow")
+
+
+@pytest.mark.parametrize("builder", BUILDERS.values(), ids=BUILDERS.keys())
+def test_builders_train_and_survive_keras_save_and_load(builder, tmp_path):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = builder(input_shape=(16, 16, 1), num_classes=3)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss="sparse_categorical_crossentropy")
+    rng = np.random.default_rng(0)
+    x, y = rng.random((16, 16, 16, 1), dtype=np.float32), rng.integers(0, 3, 16)
+    history = model.fit(x, y, batch_size=8, epochs=2, verbose=0)
+    assert all(np.isfinite(history.history["loss"]))
+    path = tmp_path / f"{builder.__name__}.keras"
+    model.save(path)
+    reloaded = keras.models.load_model(path)
+    assert reloaded.count_params() == model.count_params()
+    np.testing.assert_allclose(reloaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
 
 
 def _conv_params(f, c_in, c_out):
@@ -54,7 +85,7 @@ def test_bad_arguments(builder, kwargs, message):
         builder(**kwargs)
 
 
-@pytest.mark.parametrize("builder", [session8_cnn, hands_on_cnn, bn_cnn])
+@pytest.mark.parametrize("builder", BUILDERS.values(), ids=BUILDERS.keys())
 def test_softmax_stays_float32_under_mixed_precision(builder):
     import keras
 
