@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import importlib
+import importlib.metadata
 import os
 import platform
 import random
@@ -224,9 +225,13 @@ def _detect_device(backend: str | None) -> DeviceInfo:
 
 
 def _version(module: str) -> str | None:
+    """The installed version of ``module``, without importing it (TensorFlow is slow and noisy
+    to import, and on the JAX or PyTorch backend nothing else needs it)."""
+    if module in sys.modules:
+        return getattr(sys.modules[module], "__version__", None)
     try:
-        return importlib.import_module(module).__version__
-    except ImportError:
+        return importlib.metadata.version(module)
+    except importlib.metadata.PackageNotFoundError:
         return None
 
 

@@ -96,3 +96,11 @@ def test_modules_import_without_keras():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_readme_lists_every_source_of_the_course_map():
+    from course_utils.course import LESSONS, SOURCES, sources_markdown
+
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    assert sources_markdown() in readme, "README's Sources section differs from course_utils.course.SOURCES"
+    assert {key for lesson in LESSONS for key in lesson.sources} <= set(SOURCES)

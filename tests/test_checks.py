@@ -1,0 +1,78 @@
+"""course_utils.checks: one way to check arguments, one padding parser; and the geometry built on them."""
+
+import numpy as np
+import pytest
+
+from course_utils import arithmetic as ar
+from course_utils import checks
+
+
+def test_integers_accept_numpy_and_reject_bools_and_floats():
+    assert checks.positive_int("n", np.int64(3)) == 3 and type(checks.positive_int("n", np.int64(3))) is int
+    assert checks.non_negative_int("p", 0) == 0
+    assert checks.int_pair("kernel size", 3) == (3, 3)
+    assert checks.int_pair("stride", [2, 1]) == (2, 1)
+    assert checks.int_pair("padding", (0, 2), minimum=0) == (0, 2)
+    assert not checks.is_int(True) and not checks.is_int(2.0) and checks.is_int(np.uint8(1))
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: checks.positive_int("stride", 0), r"stride must be a positive integer, got 0"),
+        (lambda: checks.positive_int("stride", True), r"stride must be a positive integer, got True"),
+        (lambda: checks.non_negative_int("padding", -1), r"padding must be a non-negative integer, got -1"),
+        (lambda: checks.int_pair("stride", (1, 2, 3)), r"stride must be an integer or a \(height, width\) pair"),
+        (lambda: checks.int_pair("stride", (1, 0)), r"stride \(width\) must be a positive integer, got 0"),
+        (lambda: checks.int_pair("stride", 1, minimum=2), r"minimum must be 0 or 1"),
+        (lambda: checks.fraction("dropout", 1.0), r"dropout must be a number in \[0, 1\), got 1.0"),
+        (lambda: checks.fraction("dropout", "0.5"), r"dropout must be a number in \[0, 1\)"),
+        (lambda: checks.fraction("rate", 2, high=1, include_high=True), r"rate must be a number in \[0, 1\]"),
+        (lambda: checks.one_of("mode", "median", ("max", "avg")), r"mode must be one of 'max', 'avg', got 'median'"),
+        (lambda: checks.nhwc(np.zeros((2, 3))), r"x must be 4-D \(N, H, W, C\), got shape \(2, 3\)"),
+        (lambda: checks.conv_arrays(np.zeros((1, 4, 4, 2)), np.zeros((3, 3, 1, 1))),
+         r"input has 2 channels but the filters expect 1"),
+        (lambda: checks.padding_1d("full"), r"padding must be 'valid', 'same', an integer or a \(before, after\)"),
+        (lambda: checks.padding_1d((1, 2, 3)), r"a padding pair must be \(before, after\)"),
+        (lambda: checks.padding_2d(1.5), r"padding must be 'valid', 'same', an integer P"),
+        (lambda: checks.padding_2d(("same", 1)), r"padding must be 'valid', 'same', an integer P"),
+        (lambda: checks.padding_2d(((1, -1), 0)), r"padding must be a non-negative integer, got -1"),
+    ],
+)
+def test_bad_values_say_what_was_wrong_and_what_was_expected(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_fraction_bounds():
+    assert checks.fraction("momentum", 0.0) == 0.0
+    assert checks.fraction("keep", 1, include_high=True) == 1.0
+
+
+def test_one_padding_parser_for_one_axis_and_for_images():
+    assert checks.padding_1d("SAME") == "same"
+    assert checks.padding_1d(2) == (2, 2)
+    assert checks.padding_1d([0, 1]) == (0, 1)
+    assert checks.padding_2d("valid") == ("valid", "valid")
+    assert checks.padding_2d(1) == ((1, 1), (1, 1))
+    assert checks.padding_2d((1, 2)) == ((1, 1), (2, 2))  # (PH, PW), as conv2d reads it
+    assert checks.padding_2d(((0, 1), (2, 3))) == ((0, 1), (2, 3))
+
+
+def test_conv_output_shape_reads_padding_like_conv2d():
+    from course_utils.conv import conv2d
+
+    x, w = np.zeros((1, 5, 6, 1)), np.zeros((3, 3, 1, 1))
+    for padding in ("valid", "same", 1, (1, 0), ((0, 2), (1, 0))):
+        assert ar.conv_output_shape((5, 6), 3, 1, padding) == conv2d(x, w, padding=padding).shape[1:3]
+        assert ar.conv_geometry(x.shape, 3, 3, 1, padding)[:2] == conv2d(x, w, padding=padding).shape[1:3]
+
+
+def test_conv_geometry_pads_like_tensorflow_and_refuses_a_kernel_that_does_not_fit():
+    g = ar.conv_geometry((2, 13, 13, 3), 6, 6, 5, "same")
+    assert (g.oh, g.ow, g.pads, g.stride, g.dilation) == (3, 3, ((1, 2), (1, 2)), (5, 5), (1, 1))
+    assert ar.conv_geometry((1, 7, 7, 1), 3, 3, 1, "valid", 2).oh == 3  # dilated to 5x5
+    with pytest.raises(ValueError, match=r"the 6x3 kernel is larger than the padded input 5x5"):
+        ar.conv_geometry((1, 5, 5, 1), 6, 3)
+    with pytest.raises(ValueError, match=r"x_shape must be 4-D"):
+        ar.conv_geometry((5, 5), 3, 3)
