@@ -59,9 +59,14 @@ def conv2d(x, w, b=None, stride=1, padding="valid", dilation=1) -> np.ndarray:
     w2 = w.reshape(fh * fw * c, fn)
     out = np.empty((n, oh, ow, fn), dtype=np.result_type(x, w) if b is None else np.result_type(x, w, b))
 
+    one_by_one = fh == fw == 1 and st == (1, 1)  # a 1x1 kernel's im2col matrix is the image itself
+
     def work(a, z, r0, r1):  # conv.conv2d of images a..z-1, output rows r0..r1-1, written in place
         rows = xp[a:z, r0 * st[0] : (r1 - 1) * st[0] + eff_h]  # the padded rows they read
-        cols = conv.im2col(rows, fh, fw, st, "valid", dil)
+        if one_by_one:
+            cols = rows.reshape(-1, c)  # no copy
+        else:
+            cols = conv.im2col(rows, fh, fw, st, "valid", dil)
         dst = out[a:z, r0:r1].reshape(cols.shape[0], fn)  # a view: whole images, or rows of one image
         np.matmul(cols, w2, out=dst)
         if b is not None:
