@@ -1,4 +1,4 @@
-"""Training throughput of a seed Fashion-MNIST model (default: 000/004's): plain `fit` on NumPy arrays vs a
+"""Training throughput of a course Fashion-MNIST model (default: Hands-On ML's): plain `fit` on NumPy arrays vs a
 `tf.data` pipeline (``course_utils.data.make_dataset``: cache, shuffle, batch, prefetch), measured in one run.
 
     python benchmarks/bench_input_pipeline.py [--quick] [--images N] [--batch-size B] [--model NAME]
@@ -20,12 +20,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 def main() -> int:
+    from course_utils import models  # imports Keras only when a model is built
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer images (a smoke run)")
     parser.add_argument("--images", type=int, default=None, help="training images per epoch")
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--model", choices=("hands_on_cnn", "seed001_cnn"), default="hands_on_cnn",
-                        help="the 000/004 model (default) or seed 001's smaller one")
+    parser.add_argument("--model", choices=sorted(models.BUILDERS), default="hands_on_cnn",
+                        help="a builder of course_utils.models: Hands-On ML's model (default), the smaller "
+                             "session-8 model or the BN CNN")
     args = parser.parse_args()
 
     from course_utils.runtime import setup
@@ -34,14 +37,13 @@ def main() -> int:
     import keras
     import tensorflow as tf
 
-    from course_utils import models
     from course_utils.data import load_fashion_mnist, make_dataset
 
     n = args.images or (1024 if args.quick else 8192)
     data = load_fashion_mnist("full")
     x, y = data.x_train[:n], data.y_train[:n]
 
-    model = getattr(models, args.model)()
+    model = models.BUILDERS[args.model]()
     model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd", metrics=["accuracy"])
     initial = model.get_weights()
     results = {}
