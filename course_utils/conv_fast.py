@@ -81,26 +81,34 @@ def conv2d_backward(dout, x, w, stride=1, padding="valid", dilation=1):
     """:func:`course_utils.conv.conv2d_backward`, on pieces of the batch run on all cores (notebook 03).
 
     dout: (N, OH, OW, FN), x: (N, H, W, C), w: (FH, FW, C, FN)
-    -> dx: (N, H, W, C), dw: (FH, FW, C, FN), db: (FN,). Each piece of images gets its own dx
-    (images do not share pixels) and its share of dw and db, which are summed.
+    -> dx: (N, H, W, C), dw: (FH, FW, C, FN), db: (FN,). The input is padded once; each piece of
+    images does what ``conv.conv2d_backward`` does (``im2col``, two matrix products, ``col2im``)
+    and writes its own part of dx (images do not share pixels); the pieces' shares of dw and db
+    are summed.
     """
     x, w, _ = conv_arrays(x, w)
     fh, fw, c, fn = w.shape
-    oh, ow, *_ = conv_geometry(x.shape, fh, fw, stride, padding, dilation)
+    oh, ow, pads, st, dil = conv_geometry(x.shape, fh, fw, stride, padding, dilation)
     n = x.shape[0]
     dout = np.asarray(dout)
     flops = 4.0 * n * oh * ow * fh * fw * c * fn
     if flops < SMALL_MATMUL_FLOPS or dout.shape != (n, oh, ow, fn):  # the plain one explains a bad shape
         with blas_threads(1):
             return conv.conv2d_backward(dout, x, w, stride, padding, dilation)
-    dx = np.empty(x.shape, dtype=np.result_type(dout, x, w))
+    xp = conv.pad2d(x, pads)  # padded once; every piece then works with padding="valid"
+    w2 = w.reshape(fh * fw * c, fn)
+    dxp = np.empty(xp.shape, dtype=np.result_type(dout, x, w))
 
-    def work(a, z, _r0, _r1):  # images a..z-1
-        dx[a:z], dw, db = conv.conv2d_backward(dout[a:z], x[a:z], w, stride, padding, dilation)
-        return dw, db
+    def work(a, z, _r0, _r1):  # conv.conv2d_backward of images a..z-1
+        d2 = dout[a:z].reshape(-1, fn)
+        cols = conv.im2col(xp[a:z], fh, fw, st, "valid", dil)
+        dxp[a:z] = conv.col2im(d2 @ w2.T, xp[a:z].shape, fh, fw, st, "valid", dil)
+        return cols.T @ d2, d2.sum(axis=0)  # this piece's share of dw and db
 
-    parts = _run(work, _work_units(n, oh, ow * fh * fw * c * dx.itemsize, split_rows=False))
-    return dx, sum(p[0] for p in parts), sum(p[1] for p in parts)
+    parts = _run(work, _work_units(n, oh, ow * fh * fw * c * dxp.itemsize, split_rows=False))
+    (top, _), (left, _) = pads
+    dx = dxp[:, top : top + x.shape[1], left : left + x.shape[2]]
+    return dx, sum(p[0] for p in parts).reshape(w.shape), sum(p[1] for p in parts)
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
