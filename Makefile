@@ -18,7 +18,7 @@ LAB_ARGS ?=
 PYTEST_ARGS ?=
 NB ?=
 
-.PHONY: help setup lab test lint unit unit-jax nb execute colab-links check-links release slides bench gpu-check new-notebook clean
+.PHONY: help setup lab test lint unit unit-jax nb execute colab-links check-links release slides check-slides bench gpu-check new-notebook clean
 
 help:
 	@echo "make lab                     open JupyterLab on notebooks/ (sets up .venv on first use)"
@@ -31,7 +31,8 @@ help:
 	@echo "make new-notebook NAME=07_lenet_alexnet_lrn TITLE='LeNet, AlexNet and LRN'"
 	@echo "make colab-links             rewrite Colab badges/install lines from pyproject.toml"
 	@echo "make release VERSION=0.2.0   commit + tag v0.2.0 with every Colab link at the tag (see README)"
-	@echo "make slides                  build the decks under slides/ to HTML (slides/_build/)"
+	@echo "make slides                  build the decks to offline HTML in slides/_build/ (npm fetches reveal.js, MathJax)"
+	@echo "make check-slides            step through every built deck in headless Chromium, network blocked"
 	@echo "make bench                   run the benchmark scripts under benchmarks/"
 	@echo "make gpu-check               train every course model briefly on this machine's accelerator"
 	@echo "                             (GPU_CHECK_ARGS='--steps 300'; KERAS_BACKEND=jax works without TensorFlow)"
@@ -90,7 +91,12 @@ release: $(STAMP)
 	$(BIN)/python -m course_utils.colab release $(VERSION)
 
 slides: $(STAMP)
-	$(BIN)/jupyter nbconvert --to slides --output-dir slides/_build slides/*.ipynb
+	$(BIN)/python tools/build_slides.py
+
+# Needs Debian's chromium (apt install chromium) and the `slides` extra (playwright drives that browser).
+check-slides: slides
+	@$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[$(EXTRAS),slides]"
+	$(BIN)/python tools/check_slides.py
 
 bench: $(STAMP)
 	@set -e; for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f; done

@@ -31,13 +31,16 @@ def test_make_lab_serves_the_notebook_list(tmp_path):
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}/api/contents/?token={token}"
-    listing = None
+    rise_url = f"http://127.0.0.1:{port}/lab/api/settings/jupyterlab-rise:plugin?token={token}"
+    listing = rise = None
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and proc.poll() is None:
             try:
                 with urllib.request.urlopen(url, timeout=5) as response:
                     listing = json.load(response)
+                with urllib.request.urlopen(rise_url, timeout=10) as response:
+                    rise = json.load(response)
                 break
             except OSError:
                 time.sleep(1)
@@ -52,3 +55,8 @@ def test_make_lab_serves_the_notebook_list(tmp_path):
     names = {item["name"] for item in listing["content"]}
     expected = {p.name for p in (ROOT / "notebooks").glob("*.ipynb")}
     assert "00_start_here.ipynb" in names and expected <= names, names
+    # RISE (jupyterlab-rise) is installed and puts "Render as Reveal Slideshow" in the View menu,
+    # which notebook 00 and the decks tell presenters to use.
+    assert rise is not None, f"the server does not know the RISE extension:\n{output[-3000:]}"
+    view = [m for m in rise["schema"]["jupyter.lab.menus"]["main"] if m["id"] == "jp-mainmenu-view"]
+    assert view and any(item.get("command") == "RISE:preview" for item in view[0]["items"]), view
