@@ -85,6 +85,8 @@ GLOSSARY: tuple[tuple[str, str, str], ...] = (
     ("합성곱 층", "convolutional layer", "a layer of filters applied at every position of its input"),
     ("필터 / 커널", "filter / kernel", "the small weight array a convolution slides over the input"),
     ("특성 맵", "feature map", "the output of one filter over the whole input"),
+    ("편향", "bias", "a learned number added to every output of a filter (one per filter or unit)"),
+    ("활성화 함수", "activation function", "the non-linearity applied to a layer's output (ReLU, softmax, ...)"),
     ("활성화 맵", "activation map", "a feature map after the activation function"),
     ("수용장 / 국부 수용장", "receptive field / local receptive field", "the input region one output neuron sees"),
     ("가중치 공유", "weight sharing", "every position of a feature map uses the same filter"),

@@ -24,7 +24,7 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.animation import FuncAnimation
-from matplotlib.patches import Rectangle
+from matplotlib.patches import Patch, Rectangle
 
 from course_utils import arithmetic
 from course_utils.checks import non_negative_int, positive_int
@@ -147,8 +147,9 @@ def plot_padding_stride(H: int = 5, F: int = 3, P=1, S: int = 1, D: int = 1, *, 
     ``P`` is an integer, a ``(before, after)`` pair, ``"valid"`` or ``"same"`` (the same on
     both axes). The cells the first output ``(0, 0)`` sees are marked in orange, those of the
     last output in purple (with dilation ``D`` the taps have gaps); input cells no output ever
-    sees are hatched. When the setting is impossible, the figure shows the ``ValueError``
-    message of :func:`course_utils.arithmetic.output_size` instead. Returns the Figure.
+    sees are hatched. A legend under the grids names these marks (``fig.legends[0]``). When the
+    setting is impossible, the figure shows the ``ValueError`` message of
+    :func:`course_utils.arithmetic.output_size` instead. Returns the Figure.
     """
     try:
         before, after = arithmetic.padding_amounts(H, F, S, P, D)
@@ -169,11 +170,13 @@ def plot_padding_stride(H: int = 5, F: int = 3, P=1, S: int = 1, D: int = 1, *, 
     for i in range(oh):
         seen[[i * S + t * D for t in range(F)]] = True
 
+    unseen = False
     for r in range(size):
         for c in range(size):
             pad = not (before <= r < before + H and before <= c < before + H)
             face = PADDING_COLOR if pad else "white"
             hatch = None if pad or (seen[r] and seen[c]) else "///"
+            unseen = unseen or hatch is not None
             ax_in.add_patch(Rectangle((c, r), 1, 1, facecolor=face, edgecolor="gray", hatch=hatch))
             ax_in.text(c + 0.5, r + 0.5, "0" if pad else "", ha="center", va="center", fontsize=8, color="gray")
     for (i, j), color in (((0, 0), FIRST_COLOR), ((oh - 1, oh - 1), LAST_COLOR)):
@@ -197,7 +200,13 @@ def plot_padding_stride(H: int = 5, F: int = 3, P=1, S: int = 1, D: int = 1, *, 
         f"O = floor((H + P_before + P_after - F_eff) / S) + 1 = floor(({H} + {before} + {after} - {f_eff}) / {S}) + 1"
         f" = {oh}", fontsize=10,
     )
-    fig.tight_layout()
+    legend = [Patch(facecolor=PADDING_COLOR, edgecolor="gray", label="zero padding")] if before + after else []
+    legend += [Patch(facecolor=FIRST_COLOR, alpha=0.55, label="first output and the inputs it sees"),
+               Patch(facecolor=LAST_COLOR, alpha=0.55, label="last output and the inputs it sees")]
+    if unseen:
+        legend.append(Patch(facecolor="white", edgecolor="gray", hatch="///", label="input no output sees"))
+    fig.legend(handles=legend, loc="lower center", ncol=2, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.13, 1, 1))
     fig.output_size = oh
     return fig
 

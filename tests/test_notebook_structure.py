@@ -4,6 +4,7 @@ nbval (run by `make test` on every notebook) checks that the cells run and that 
 match; this file checks what nbval does not: the structure of the stored notebook.
 """
 
+import importlib.util
 import re
 from pathlib import Path
 
@@ -93,17 +94,54 @@ def test_outputs_are_compared_somewhere(nb_path):
 
 LESSON_NOTEBOOKS = [p for p in NOTEBOOKS if p.parent.name == "notebooks"]  # decks have no exercises
 
+# A solution's first line: Colab shows a form cell as this title only (the code stays hidden).
+SOLUTION_TITLE = re.compile(r"#@title Solution \S.* \(double-click to show the code\)")
+SKIP_TAGS = {"nbval-skip", "skip-execution", "raises-exception"}
 
-@pytest.mark.parametrize("lesson_path", LESSON_NOTEBOOKS, ids=[p.name for p in LESSON_NOTEBOOKS])
-def test_lessons_end_with_executed_exercise_solutions(lesson_path):
-    nb = _read(lesson_path)
+
+def _exercise_solutions(nb):
+    """The solution cells (tag 'solution') after the last '## Exercises' heading."""
     heading = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source.startswith("## Exercises")]
     assert heading, "an '## Exercises' section"
     solutions = [c for c in nb.cells[heading[-1]:] if c.cell_type == "code" and "solution" in c.metadata.get("tags", [])]
     assert solutions, "solution cells (tag 'solution') after the exercises"
-    for cell in solutions:
-        assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, "solutions are collapsed"
-        assert cell.execution_count is not None
+    return solutions
+
+
+def _assert_solution_is_collapsed(cell, where):
+    """Hidden in JupyterLab (code and printed answer) and on Colab (a form cell shows only its title)."""
+    jupyter = cell.metadata.get("jupyter", {})
+    assert jupyter.get("source_hidden") is True, f"{where}: code collapsed in JupyterLab (jupyter.source_hidden)"
+    assert jupyter.get("outputs_hidden") is True, f"{where}: answer collapsed in JupyterLab (jupyter.outputs_hidden)"
+    assert cell.metadata.get("cellView") == "form", f"{where}: a Colab form cell (cellView: form) hides the code"
+    first = cell.source.split("\n", 1)[0]
+    assert SOLUTION_TITLE.fullmatch(first), (
+        f"{where}: first line '#@title Solution N (double-click to show the code)', got {first!r}"
+    )
+    # nbval must still run it: no tag or marker that skips the cell
+    assert not SKIP_TAGS & set(cell.metadata.get("tags", [])), f"{where}: solutions are executed by the tests"
+    assert "NBVAL_SKIP" not in cell.source and "NBVAL_RAISES_EXCEPTION" not in cell.source, where
+
+
+@pytest.mark.parametrize("lesson_path", LESSON_NOTEBOOKS, ids=[p.name for p in LESSON_NOTEBOOKS])
+def test_lessons_end_with_executed_exercise_solutions(lesson_path):
+    nb = _read(lesson_path)
+    for k, cell in enumerate(_exercise_solutions(nb), start=1):
+        _assert_solution_is_collapsed(cell, f"solution cell {k}")
+        assert cell.execution_count is not None, f"solution cell {k} was executed (stored outputs)"
+
+
+def test_new_notebook_template_has_the_solution_shape(tmp_path):
+    """tools/new_notebook.py writes the solution cell the test above asks of every lesson."""
+    spec = importlib.util.spec_from_file_location("new_notebook", ROOT / "tools" / "new_notebook.py")
+    new_notebook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(new_notebook)
+    path = tmp_path / "99_template_check.ipynb"
+    nbformat.write(new_notebook.template(path.stem, "Template check"), path)
+    nb = _read(path)
+    nbformat.validate(nb)
+    for k, cell in enumerate(_exercise_solutions(nb), start=1):
+        _assert_solution_is_collapsed(cell, f"template solution cell {k}")
 
 
 @pytest.mark.parametrize("lesson_path", LESSON_NOTEBOOKS, ids=[p.name for p in LESSON_NOTEBOOKS])

@@ -71,6 +71,26 @@ def test_plot_padding_stride_output_size_and_marks():
     assert pl.plot_padding_stride(13, 6, "same", 5).output_size == 3
 
 
+def _legend(fig):
+    return [t.get_text() for t in fig.legends[0].get_texts()]
+
+
+def test_plot_padding_stride_legend_explains_the_marks():
+    # (6 - 3) / 2 + 1 = 2.5: the last row and column are never seen, so they are hatched
+    fig = pl.plot_padding_stride(6, 3, 0, 2)
+    assert _legend(fig) == ["first output and the inputs it sees", "last output and the inputs it sees",
+                            "input no output sees"]
+    hatched = [p for p in fig.axes[0].patches if p.get_hatch()]
+    assert len(hatched) == 6 * 6 - 5 * 5
+    assert fig.legends[0].legend_handles[-1].get_hatch() == "///"
+    # padding, and dilation 2 leaves gaps between the taps that no output sees
+    assert _legend(pl.plot_padding_stride(5, 3, 1, 2, 2))[0] == "zero padding"
+    assert "input no output sees" in _legend(pl.plot_padding_stride(5, 3, 1, 2, 2))
+    # every input seen, no padding: only the two outputs' colours
+    assert _legend(pl.plot_padding_stride(5, 3, 0, 1)) == ["first output and the inputs it sees",
+                                                           "last output and the inputs it sees"]
+
+
 def test_plot_padding_stride_shows_the_error_text():
     fig = pl.plot_padding_stride(3, 5, 0, 1)
     assert "more than the padded input" in fig.error

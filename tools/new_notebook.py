@@ -4,7 +4,8 @@
 
 The template has the parts every notebook needs and the tests check: a title with the
 Colab badge, a summary and learning goals, the set-up cell (Colab install line + runtime
-set-up), and an exercises section with a collapsed solution cell. Badge and install line are
+set-up), and an exercises section with a solution cell that is collapsed in JupyterLab (code and
+outputs hidden) and on Colab (a form: only its "#@title" shows). Badge and install line are
 taken from pyproject.toml (see course_utils.colab). Afterwards: add the lesson to
 course_utils/course.py (LESSONS), write it, then `make execute NB=...` and `make nb NB=...`.
 """
@@ -34,18 +35,36 @@ from course_utils.runtime import setup
 
 PROFILE = setup()  # seeds Python/NumPy/Keras, quiets TensorFlow, prints versions and device'''
 
+# Under the exercises: where the solutions are and how to open them (JupyterLab and Colab).
+SOLUTIONS_NOTE = (
+    "**Solutions** follow, one collapsed cell per exercise: try each exercise first. In JupyterLab, click a\n"
+    "collapsed cell's \"...\" to show its code or its printed answer. On Colab, double-click the title\n"
+    "*Solution N* to show the code; Colab prints the answer under the title, so scroll past it only after trying."
+)
+
 
 def md(text: str, **metadata) -> nbformat.NotebookNode:
     return new_markdown_cell(text.strip("\n"), metadata=metadata)
 
 
-def code(text: str, *tags: str, hidden: bool = False) -> nbformat.NotebookNode:
+def code(text: str, *tags: str) -> nbformat.NotebookNode:
     metadata: dict = {}
     if tags:
         metadata["tags"] = list(tags)
-    if hidden:
-        metadata["jupyter"] = {"source_hidden": True}
     return new_code_cell(text.strip("\n"), metadata=metadata)
+
+
+def solution(number, text: str, *tags: str) -> nbformat.NotebookNode:
+    """The solution to exercise ``number``, collapsed everywhere but still run by the tests (nbval).
+
+    JupyterLab hides its code and outputs (``jupyter.source_hidden`` / ``outputs_hidden``); Colab
+    shows a form cell (``cellView: form``) as its ``#@title`` line only, with the code hidden.
+    """
+    body = text.strip("\n")
+    cell = code(f"#@title Solution {number} (double-click to show the code)\n{body}", "solution", *tags)
+    cell.metadata["cellView"] = "form"
+    cell.metadata["jupyter"] = {"outputs_hidden": True, "source_hidden": True}
+    return cell
 
 
 def header_cells(relpath: str, title: str, summary: str, goals: list[str]) -> list:
@@ -80,8 +99,8 @@ def template(stem: str, title: str, folder: str = "notebooks") -> nbformat.Noteb
         code("import numpy as np\n\nresult = np.array([1, 2]) + 1\nresult", "nbval-check-output"),
         md("Check what was just claimed, right where it is shown:"),
         code("np.testing.assert_array_equal(result, [2, 3])"),
-        md("## Exercises\n\n1. An exercise.\n\n<details><summary>Solution</summary>Run the hidden cell below.</details>"),
-        code("# Solution to exercise 1\nassert 1 + 1 == 2", "solution", hidden=True),
+        md(f"## Exercises\n\n1. An exercise.\n\n{SOLUTIONS_NOTE}"),
+        solution(1, "assert 1 + 1 == 2"),
     ]
     return notebook(cells)
 
