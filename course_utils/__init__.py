@@ -26,15 +26,17 @@ Part I: convolution by hand, in NumPy
 Part II on: Keras
     * ``models`` - the course's own training CNNs (session-8 model, Hands-On ML model, BN CNN) [05, 06]
     * ``evaluation`` - accuracy, confusion matrix, confident errors, a results table [05, 06]
+    * ``layers`` - Keras layers of our own: local response normalization (with its NumPy
+      references), the inception module [07, 09]; the only module that imports Keras on import
+    * ``architectures`` - LeNet-5, AlexNet, VGG and GoogLeNet builders, to count and inspect [07-09]
 
 The course itself
     * ``course`` - the course map, the sources and the Korean-English glossary [00]
     * ``colab`` - Colab badges and install lines from one place, releases [00; maintainers]
 
-Parts III-VI add (see CONTRIBUTING.md, "Where new code goes"): ``layers`` (Keras layers: LRN,
-inception module, residual unit, SE block), ``architectures`` (LeNet-5 ... Xception builders),
-``pretrained`` (keras.applications helpers), ``explain`` (feature maps, saliency, Grad-CAM)
-and ``boxes`` (IoU, NMS).
+Parts IV-VI add (see CONTRIBUTING.md, "Where new code goes"): residual units and SE blocks in
+``layers``, ResNet, DenseNet and Xception in ``architectures``, and the new modules ``pretrained``
+(keras.applications helpers), ``explain`` (feature maps, saliency, Grad-CAM) and ``boxes`` (IoU, NMS).
 """
 
 __version__ = "0.1.0"
