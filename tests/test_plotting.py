@@ -1,5 +1,8 @@
 """Light checks of course_utils.plotting: what each figure contains (Agg backend, no display)."""
 
+import gc
+import warnings
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -54,6 +57,12 @@ def test_animation_has_one_frame_per_output_and_fills_in():
     assert "output[1, 1]" in fig._suptitle.get_text() and "= 41" in fig._suptitle.get_text()
     anim._func(0)  # restarting empties the output again
     assert _texts(fig.axes[2])[1:] == [""] * 15
+    # This test inspects frames without rendering the animation, which matplotlib warns about when
+    # the object is deleted; delete it here, where that is expected, not during a later test.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Animation was deleted without rendering", UserWarning)
+        del anim, fig, out_ax
+        gc.collect()
 
 
 def test_animation_to_jshtml_is_small():
