@@ -17,7 +17,8 @@ mixed precision, like :mod:`course_utils.models`.
 
 from __future__ import annotations
 
-from course_utils.checks import fraction, int_pair, is_int, positive_int
+from course_utils.checks import fraction, image_shape, int_pair, positive_int
+from course_utils.checks import num_classes as check_num_classes
 
 __all__ = ["GOOGLENET_MODULES", "VGG16", "VGG19", "alexnet", "googlenet", "lenet5", "vgg", "vgg_block"]
 
@@ -41,19 +42,6 @@ GOOGLENET_MODULES = (
 )
 
 
-def _shape(input_shape) -> tuple[int, int, int]:
-    shape = tuple(input_shape)
-    if len(shape) != 3 or not all(is_int(s) and s >= 1 for s in shape):
-        raise ValueError(f"input_shape must be (height, width, channels) with positive ints, got {input_shape!r}")
-    return shape
-
-
-def _classes(num_classes) -> int:
-    if not is_int(num_classes) or num_classes < 2:
-        raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}")
-    return int(num_classes)
-
-
 def lenet5(input_shape=(28, 28, 1), num_classes: int = 10, *, classic: bool = True, name: str | None = None):
     """LeNet-5 (notebook 07). 28x28 inputs are zero-padded by 2 to LeCun's 32x32.
 
@@ -65,7 +53,7 @@ def lenet5(input_shape=(28, 28, 1), num_classes: int = 10, *, classic: bool = Tr
     import keras
     from keras import layers
 
-    shape, classes = _shape(input_shape), _classes(num_classes)
+    shape, classes = image_shape(input_shape), check_num_classes(num_classes)
     if min(shape[:2]) < 28:
         raise ValueError(f"LeNet-5 needs inputs of at least 28x28 (padded to 32x32), got {shape[:2]}")
     act, pool = ("tanh", layers.AveragePooling2D) if classic else ("relu", layers.MaxPooling2D)
@@ -98,7 +86,7 @@ def alexnet(input_shape=(227, 227, 3), num_classes: int = 1000, *, groups: int =
 
     from course_utils.layers import LocalResponseNormalization
 
-    shape, classes = _shape(input_shape), _classes(num_classes)
+    shape, classes = image_shape(input_shape), check_num_classes(num_classes)
     if groups not in (1, 2):
         raise ValueError(f"groups must be 1 (one GPU) or 2 (the paper's two GPUs), got {groups!r}")
     fraction("dropout", dropout)
@@ -149,7 +137,7 @@ def vgg(blocks=VGG16, input_shape=(224, 224, 3), num_classes: int = 1000, *, den
     import keras
     from keras import layers
 
-    shape, classes = _shape(input_shape), _classes(num_classes)
+    shape, classes = image_shape(input_shape), check_num_classes(num_classes)
     if not isinstance(blocks, tuple | list) or not blocks:
         raise ValueError(f"blocks must be a non-empty list of (convolutions, filters) pairs, got {blocks!r}")
     blocks = [int_pair(f"block {i + 1} (convolutions, filters)", b) for i, b in enumerate(blocks)]
@@ -184,7 +172,7 @@ def googlenet(input_shape=(224, 224, 3), num_classes: int = 1000, *, lrn: bool =
 
     from course_utils.layers import InceptionModule, LocalResponseNormalization
 
-    shape, classes = _shape(input_shape), _classes(num_classes)
+    shape, classes = image_shape(input_shape), check_num_classes(num_classes)
     fraction("dropout", dropout)
     if min(shape[:2]) < 32:
         raise ValueError(f"GoogLeNet halves its input five times: it needs at least 32x32, got {shape[:2]}")

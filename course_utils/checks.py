@@ -30,9 +30,11 @@ import numpy as np
 __all__ = [
     "conv_arrays",
     "fraction",
+    "image_shape",
     "int_pair",
     "is_int",
     "nhwc",
+    "num_classes",
     "non_negative_int",
     "one_of",
     "padding_1d",
@@ -98,6 +100,22 @@ def one_of(name: str, value, options) -> str:
     if value not in options:
         raise ValueError(f"{name} must be one of {', '.join(repr(o) for o in options)}, got {value!r}")
     return value
+
+
+# --- Keras model builders ------------------------------------------------------------------
+def image_shape(input_shape) -> tuple[int, int, int]:
+    """A model's ``input_shape``: ``(height, width, channels)`` of positive integers, no batch axis."""
+    shape = tuple(input_shape) if isinstance(input_shape, tuple | list) else ()
+    if len(shape) != 3 or not all(is_int(s) and s >= 1 for s in shape):
+        raise ValueError(f"input_shape must be (height, width, channels) with positive ints, got {input_shape!r}")
+    return tuple(int(s) for s in shape)
+
+
+def num_classes(value) -> int:
+    """A classifier's number of classes: an integer >= 2."""
+    if not is_int(value) or value < 2:
+        raise ValueError(f"num_classes must be an integer >= 2, got {value!r}")
+    return int(value)
 
 
 # --- arrays ------------------------------------------------------------------------------------

@@ -285,7 +285,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "sync":
         for path in sync(args.root):
             print(f"updated {path}")
-        problems = [p for p in check(args.root) if "expected one" in p or "not in course_utils" in p or "ref" in p]
+        root = find_root(args.root)
+        problems = [p for p in check(root) if "expected one" in p or "not in course_utils" in p]
+        problems += ref_problems(root, read_config(root).ref)
     else:
         problems = check(args.root)
     for problem in problems:

@@ -18,7 +18,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from course_utils.checks import non_negative_int, positive_int
+from course_utils.checks import nhwc, non_negative_int, positive_int
 
 __all__ = ["InceptionModule", "LocalResponseNormalization", "lrn", "lrn_loops"]
 
@@ -78,9 +78,7 @@ def lrn(a, depth_radius: int = 2, bias: float = 2.0, alpha: float = 1e-4, beta: 
 
 
 def _nhwc_float(a) -> np.ndarray:
-    a = np.asarray(a)
-    if a.ndim != 4:
-        raise ValueError(f"a must be 4-D (N, H, W, C), got shape {a.shape}")
+    a = nhwc(a, "a")
     return a.astype(np.result_type(a.dtype, np.float32), copy=False)
 
 

@@ -22,16 +22,14 @@ from __future__ import annotations
 
 from functools import partial
 
-from course_utils.checks import fraction, is_int, positive_int
+from course_utils.checks import fraction, image_shape, is_int, positive_int
+from course_utils.checks import num_classes as check_num_classes
 
 
 def _check_shape(input_shape, num_classes: int, builder: str, poolings: int) -> tuple[int, int, int]:
     # Also checks that `poolings` 2x2 poolings leave at least one pixel.
-    shape = tuple(input_shape)
-    if len(shape) != 3 or any(not is_int(s) or s < 1 for s in shape):
-        raise ValueError(f"input_shape must be (height, width, channels) with positive ints, got {input_shape!r}")
-    if not is_int(num_classes) or num_classes < 2:
-        raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}")
+    shape = image_shape(input_shape)
+    check_num_classes(num_classes)
     smallest = 2**poolings
     if min(shape[:2]) < smallest:
         raise ValueError(

@@ -67,7 +67,7 @@ def find_chromium() -> str:
     raise SystemExit("no Chromium found: install Debian's package (`apt install chromium`) and run again")
 
 
-def check_deck(browser, html: Path, screenshots: int, shots_dir: Path) -> list[str]:
+def check_deck(browser, html: Path, screenshots: int, shots_dir: Path) -> tuple[list[str], int]:
     problems: list[str] = []
     page = browser.new_page(viewport=VIEWPORT)
     outside: list[str] = []
