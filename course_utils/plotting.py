@@ -316,17 +316,22 @@ def plot_history(history, metrics=("loss", "accuracy"), *, title: str | None = N
             raise ValueError(f"run {label or 'history'!r} has no {missing}; it has {sorted(h)}")
     fig, axes = plt.subplots(1, len(metrics), figsize=(4.5 * len(metrics), 3.2), squeeze=False)
     for ax, metric in zip(axes[0], metrics, strict=True):
-        for i, (label, h) in enumerate(runs.items()):
-            color = f"C{i}"
+        for i, h in enumerate(runs.values()):
             epochs = np.arange(1, len(h[metric]) + 1)
-            prefix = f"{label} " if label else ""
-            ax.plot(epochs, h[metric], color=color, label=f"{prefix}train")
+            ax.plot(epochs, h[metric], color=f"C{i}")
             if f"val_{metric}" in h:
-                ax.plot(epochs, h[f"val_{metric}"], color=color, linestyle="--", label=f"{prefix}valid")
+                ax.plot(epochs, h[f"val_{metric}"], color=f"C{i}", linestyle="--")
         ax.set_xlabel("epoch")
         ax.set_title(metric)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+    # One legend for the whole figure, outside the panels, so that it never covers a curve:
+    # a colour per run, then the two line styles.
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=f"C{i}", label=label) for i, label in enumerate(runs) if label]
+    handles += [Line2D([], [], color="0.3", label="train"),
+                Line2D([], [], color="0.3", linestyle="--", label="valid")]
+    fig.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, frameon=False)
     if title:
         fig.suptitle(title)
     fig.tight_layout()

@@ -73,6 +73,11 @@ def test_plot_history_single_and_compared_runs():
     assert len(fig.axes[0].lines) == 2 and list(fig.axes[0].lines[1].get_ydata()) == h["val_loss"]
     fig = plot_history({"adam": h, "sgd": h}, metrics="loss")
     assert len(fig.axes[0].lines) == 4
+    # the legend sits outside the panels (it must not cover curves): one entry per run, then the two styles
+    assert all(ax.get_legend() is None for ax in fig.axes)
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == ["adam", "sgd", "train", "valid"]
+    assert legend.get_bbox_to_anchor().transformed(fig.transFigure.inverted()).x0 >= 1.0 - 1e-9
     with pytest.raises(ValueError, match="has no \\['mae'\\]"):
         plot_history(h, metrics=("mae",))
 
