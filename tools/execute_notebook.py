@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,7 +30,15 @@ def execute(path: Path, timeout: int | None) -> float:
         record_timing=False,
     )
     start = time.perf_counter()
-    client.execute()
+    try:
+        client.execute()
+    except Exception:
+        # Keep what ran (a long full-profile run fails late): the outputs up to the failing cell go to a
+        # file beside the notebook's name in the temp folder, the notebook itself stays untouched.
+        failed = Path(tempfile.gettempdir()) / f"{path.stem}.failed.ipynb"
+        nbformat.write(nb, failed)
+        print(f"  failed after {time.perf_counter() - start:.0f} s; outputs so far: {failed}", file=sys.stderr)
+        raise
     elapsed = time.perf_counter() - start
     nb.metadata.pop("widgets", None)  # widget state is large and not needed for a static view
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
