@@ -102,12 +102,14 @@ class LocalResponseNormalization(keras.layers.Layer):
         c = inputs.shape[-1]
         if c is None:
             raise ValueError("LocalResponseNormalization needs a known number of channels (the last axis)")
-        r = self.depth_radius
-        squares = ops.pad(ops.square(inputs), [[0, 0]] * (len(inputs.shape) - 1) + [[r, r]])
-        window = squares[..., 0:c]
-        for k in range(1, 2 * r + 1):  # the 2r + 1 channels around each channel, by shifting
-            window = window + squares[..., k : k + c]
-        return inputs / ops.power(self.bias + self.alpha * window, self.beta)
+        # The window sums as one matrix product: band[j, i] = 1 where channel j is within depth_radius
+        # of channel i, so (a**2 @ band)[..., i] = sum of a_j**2 over i's window (clipped at the edges).
+        i = np.arange(c)
+        band = ops.cast((np.abs(i[:, None] - i[None, :]) <= self.depth_radius).astype("float32"), inputs.dtype)
+        window = ops.matmul(ops.square(inputs), band)
+        # a / d**beta written as a * exp(-beta * log d): the same numbers, and on TensorFlow's CPU kernels
+        # about 10x faster to train than slicing out the 2r + 1 shifted channels and calling power (notebook 07).
+        return inputs * ops.exp(-self.beta * ops.log(self.bias + self.alpha * window))
 
     def compute_output_shape(self, input_shape):
         return input_shape
