@@ -14,7 +14,8 @@ Setting up and loading
 
 Part I: convolution by hand, in NumPy
     * ``arithmetic`` - output sizes, padding, parameters, multiply-adds, memory, receptive
-      fields [02, 04]; ``conv_geometry`` for the NumPy convolution [03]
+      fields [02, 04]; ``conv_geometry`` for the NumPy convolution [03]; stacked 3x3
+      convolutions and per-layer costs of a model (``stacked_convs``, ``layer_costs``) [08]
     * ``conv`` - the convolution the lessons teach, read top-down: naive loops, im2col/col2im,
       conv2d as one matrix product, its backward pass, correlate/convolve, pooling [01, 03]
     * ``conv_fast`` - the same functions on all CPU cores, tested equal to ``conv`` [03]

@@ -19,6 +19,9 @@ Also here (Part I, notebooks 02, 03 and 04): :func:`conv_output_shape` (both axe
 :func:`conv_macs` (multiply-accumulates), :func:`activation_bytes` / :func:`dtype_bytes` /
 :func:`format_bytes` (memory of activations), :func:`receptive_field` (with a per-layer table),
 :func:`input_window` (which inputs one output sees) and :func:`bottleneck_params` (1x1 reduction).
+Notebook 08 adds :func:`stacked_convs` (n stacked FxF convolutions against one big filter) and
+:func:`layer_costs` (a Keras model's per-layer parameters, multiply-adds, memory and receptive
+field, predicted from these formulas; Keras is imported by the caller, not here).
 Every function raises ``ValueError`` saying what was wrong and what was expected.
 """
 
@@ -421,3 +424,166 @@ def bottleneck_params(
     reduce = conv_params(1, in_channels, reduced, bias=bias)
     conv = conv_params(filter_size, reduced, out_channels, bias=bias)
     return Bottleneck(direct, reduce, conv)
+
+
+# --- stacks of small filters and whole models (notebook 08) ------------------------------------
+
+
+@dataclass(frozen=True)
+class ConvStack:
+    """Parameter counts of ``num_convs`` stacked FxF convolutions and of the one convolution that sees as much."""
+
+    num_convs: int
+    filter_size: int
+    channels: int
+    field: int  # receptive field of the stack = size of the single filter that sees as much
+    stacked: int  # parameters of the stack (C -> C at every layer)
+    single: int  # parameters of one field x field convolution C -> C
+
+    @property
+    def ratio(self) -> float:
+        return self.stacked / self.single
+
+    @property
+    def saved(self) -> int:
+        return self.single - self.stacked
+
+
+def stacked_convs(num_convs: int, channels: int, filter_size: int = 3, *, bias: bool = False) -> ConvStack:
+    """``num_convs`` stacked ``F x F`` convolutions against one convolution with the same receptive field (notebook 08).
+
+    Every layer maps ``channels`` to ``channels`` (VGG keeps the width inside a block), stride 1.
+    The stack sees ``num_convs * (F - 1) + 1`` pixels per axis (:func:`receptive_field`) with
+    ``num_convs * F**2 * C**2`` weights; the single convolution of that size needs
+    ``field**2 * C**2``. The stack also applies ``num_convs`` non-linearities instead of one.
+
+    >>> s = stacked_convs(3, 64)    # three 3x3 see 7x7 with 27 C^2 weights instead of 49 C^2
+    >>> (s.field, s.stacked, s.single, round(s.ratio, 3))
+    (7, 110592, 200704, 0.551)
+    """
+    n = positive_int("num_convs", num_convs)
+    c = positive_int("channels", channels)
+    f = positive_int("filter_size", filter_size)
+    field = receptive_field([(f, 1)] * n).size
+    stacked = n * conv_params(f, c, c, bias=bias)
+    return ConvStack(n, f, c, field, stacked, conv_params(field, c, c, bias=bias))
+
+
+@dataclass(frozen=True)
+class LayerCost:
+    """One row of :func:`layer_costs`: one layer's output, parameters, work, memory and receptive field."""
+
+    name: str
+    kind: str  # the Keras class name, e.g. "Conv2D"
+    output_shape: tuple[int, ...]  # one example, no batch axis
+    params: int  # as the layer's count_params() (batch norm's moving statistics included)
+    macs: int  # multiply-accumulates per example (convolutions and dense layers only)
+    output_bytes: int  # memory of the layer's output for one example
+    field: int | None  # receptive field (height axis, input pixels) of one output; None once flattened
+    jump: int | None  # distance in input pixels between neighbouring outputs; None once flattened
+
+
+# Layers that keep the shape and have no parameters or multiply-accumulates.
+_PASS_THROUGH = ("Dropout", "ReLU", "Activation", "LeakyReLU", "SpatialDropout2D", "GaussianNoise",
+                 "LocalResponseNormalization")  # course_utils.layers' LRN (notebook 07)
+_SUPPORTED = ("Conv2D", "MaxPooling2D", "AveragePooling2D", "Dense", "Flatten", "GlobalAveragePooling2D",
+              "GlobalMaxPooling2D", "BatchNormalization", "ZeroPadding2D", *_PASS_THROUGH)
+
+
+def layer_costs(model, dtype="float32") -> tuple[LayerCost, ...]:
+    """Per-layer parameters, multiply-adds, output memory and receptive field of a chain of Keras layers (notebook 08).
+
+    ``model`` is a built ``keras.Sequential`` or a functional model without branches (such as
+    ``keras.applications.VGG16(weights=None)``) with one fixed-size input ``(H, W, C)``. Nothing
+    is read from the layers' outputs: every shape and number is predicted with this module's
+    formulas (:func:`conv_output_shape`, :func:`conv_params`, :func:`conv_macs`,
+    :func:`dense_params`, :func:`activation_bytes`, :func:`receptive_field`), so a notebook can
+    check them against ``count_params()`` and ``layer.output.shape``.
+
+    Counting rules: a ``Conv2D`` or ``Dense`` layer costs one multiply-accumulate per weight and
+    output position (biases, activations, pooling and batch normalization are not counted: at
+    inference BN folds into the layer before it); ``BatchNormalization`` has ``4 * C``
+    parameters (scale, offset, moving mean and variance); ``output_bytes`` is one example's output
+    in ``dtype``. The receptive field is followed along the height axis until a ``Flatten`` or a
+    global pooling, after which ``field`` and ``jump`` are ``None``. Supported layers:
+    Conv2D, MaxPooling2D, AveragePooling2D, Dense, Flatten, GlobalAveragePooling2D,
+    GlobalMaxPooling2D, BatchNormalization, ZeroPadding2D, Dropout, ReLU, Activation, LeakyReLU,
+    SpatialDropout2D, GaussianNoise and the course's LocalResponseNormalization; others raise ValueError.
+
+    >>> import keras
+    >>> m = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(8, 3), keras.layers.MaxPooling2D(2)])
+    >>> [(c.kind, c.output_shape, c.params, c.macs, c.field) for c in layer_costs(m)]
+    [('Conv2D', (26, 26, 8), 80, 48672, 3), ('MaxPooling2D', (13, 13, 8), 0, 0, 4)]
+    """
+    bytes_per_value = dtype_bytes(dtype)  # checks dtype first
+    if not hasattr(model, "layers"):
+        raise ValueError(f"model must be a built Keras model (Sequential or functional), got {type(model).__name__}")
+    try:
+        inputs = list(model.inputs or [])
+    except (AttributeError, ValueError):  # a Sequential model with no layers has no inputs yet
+        inputs = []
+    if len(inputs) != 1:
+        raise ValueError(
+            f"model must have exactly one input and at least one layer, got {len(inputs)} inputs; "
+            "start it with keras.Input(shape=...)"
+        )
+    shape = tuple(inputs[0].shape[1:])
+    if len(shape) != 3 or any(s is None for s in shape):
+        raise ValueError(
+            f"model input must be one image of fixed size (H, W, C), got {shape}; "
+            "build the model with keras.Input(shape=(H, W, C))"
+        )
+    spatial: list[tuple[int, int, int]] | None = []  # (filter, stride, dilation) so far, height axis
+    rows = []
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind == "InputLayer":
+            continue
+        if kind not in _SUPPORTED:
+            raise ValueError(
+                f"layer {layer.name!r} ({kind}) has no formula in layer_costs; expected a chain of "
+                f"{', '.join(_SUPPORTED)}"
+            )
+        params = macs = 0
+        if kind in ("Conv2D", "MaxPooling2D", "AveragePooling2D", "ZeroPadding2D") and len(shape) != 3:
+            raise ValueError(f"layer {layer.name!r} ({kind}) needs an (H, W, C) input, got {shape}")
+        if kind == "Conv2D":
+            oh, ow = conv_output_shape(shape[:2], layer.kernel_size, layer.strides, layer.padding,
+                                       layer.dilation_rate)
+            params = conv_params(layer.kernel_size, shape[2], layer.filters, bias=layer.use_bias,
+                                 groups=layer.groups)
+            macs = conv_macs(layer.kernel_size, shape[2], layer.filters, (oh, ow), groups=layer.groups)
+            shape = (oh, ow, layer.filters)
+            if spatial is not None:
+                spatial.append((layer.kernel_size[0], layer.strides[0], layer.dilation_rate[0]))
+        elif kind in ("MaxPooling2D", "AveragePooling2D"):
+            oh, ow = conv_output_shape(shape[:2], layer.pool_size, layer.strides, layer.padding)
+            shape = (oh, ow, shape[2])
+            if spatial is not None:
+                spatial.append((layer.pool_size[0], layer.strides[0], 1))
+        elif kind == "ZeroPadding2D":
+            (top, bottom), (left, right) = layer.padding
+            shape = (shape[0] + top + bottom, shape[1] + left + right, shape[2])
+        elif kind == "Dense":
+            params = dense_params(shape[-1], layer.units, bias=layer.use_bias)
+            macs = math.prod(shape[:-1]) * shape[-1] * layer.units
+            shape = (*shape[:-1], layer.units)
+        elif kind == "Flatten":
+            shape, spatial = (math.prod(shape),), None
+        elif kind in ("GlobalAveragePooling2D", "GlobalMaxPooling2D"):
+            shape = (1, 1, shape[-1]) if getattr(layer, "keepdims", False) else (shape[-1],)
+            spatial = None
+        elif kind == "BatchNormalization":
+            params = shape[-1] * (2 + int(layer.scale) + int(layer.center))
+        if spatial is None:
+            field = jump = None
+        elif spatial:
+            rf = receptive_field(spatial)
+            field, jump = rf.size, rf.jump
+        else:  # no convolution or pooling yet: one output sees one input pixel
+            field = jump = 1
+        rows.append(LayerCost(layer.name, kind, tuple(int(s) for s in shape), params, macs,
+                              math.prod(shape) * bytes_per_value, field, jump))
+    if not rows:
+        raise ValueError("model has no layers after its input; expected at least one layer")
+    return tuple(rows)

@@ -89,6 +89,7 @@ GLOSSARY: tuple[tuple[str, str, str], ...] = (
     ("활성화 함수", "activation function", "the non-linearity applied to a layer's output (ReLU, softmax, ...)"),
     ("활성화 맵", "activation map", "a feature map after the activation function"),
     ("수용장 / 국부 수용장", "receptive field / local receptive field", "the input region one output neuron sees"),
+    ("유효 수용장", "effective receptive field", "the part of the receptive field that actually sways an output (most gradient)"),
     ("가중치 공유", "weight sharing", "every position of a feature map uses the same filter"),
     ("패딩", "padding", "values (usually zeros) added around the input border"),
     ("스트라이드", "stride", "the step between two positions of the filter"),

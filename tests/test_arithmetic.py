@@ -310,3 +310,140 @@ def test_input_window_is_stride_mapping():
         assert ar.input_window(i, 3, 2) == list(range(2 * i, 2 * i + 3))
     assert ar.input_window(0, 3, 1, pad_before=1) == [-1, 0, 1]
     assert ar.input_window(1, 3, 1, dilation=2) == [1, 3, 5]
+
+
+# --- stacked convolutions and whole-model costs (notebook 08) ------------------------------------
+
+
+@FEW
+@given(n=st.integers(1, 6), c=st.integers(1, 16), f=st.sampled_from([1, 3, 5]), bias=st.booleans())
+def test_stacked_convs_match_keras(n, c, f, bias):
+    s = ar.stacked_convs(n, c, f, bias=bias)
+    stack = keras.Sequential([keras.Input(shape=(40, 40, c))] + [keras.layers.Conv2D(c, f, use_bias=bias) for _ in range(n)])
+    big = keras.Sequential([keras.Input(shape=(40, 40, c)), keras.layers.Conv2D(c, s.field, use_bias=bias)])
+    assert s.field == ar.receptive_field([(f, 1)] * n).size == n * (f - 1) + 1
+    assert (s.stacked, s.single) == (stack.count_params(), big.count_params())
+    assert stack.output_shape == big.output_shape  # the same field shrinks a valid convolution by as much
+    assert s.saved == s.single - s.stacked and s.ratio == pytest.approx(s.stacked / s.single)
+
+
+def test_stacked_convs_worked_examples():
+    # lecture notes / Hands-On ML ch. 14: two 3x3 = 18 C^2 vs 25 C^2, three 3x3 = 27 C^2 vs 49 C^2
+    c = 64
+    assert (ar.stacked_convs(2, c).stacked, ar.stacked_convs(2, c).single) == (18 * c * c, 25 * c * c)
+    assert (ar.stacked_convs(3, c).stacked, ar.stacked_convs(3, c).single) == (27 * c * c, 49 * c * c)
+    assert ar.stacked_convs(3, c).ratio == 27 / 49
+    assert ar.stacked_convs(1, c).saved == 0
+
+
+def _check_costs(model):
+    costs = ar.layer_costs(model)
+    body = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+    assert len(costs) == len(body)
+    for cost, layer in zip(costs, body, strict=True):
+        assert cost.name == layer.name and cost.kind == type(layer).__name__
+        assert cost.params == layer.count_params(), layer.name
+        assert cost.output_shape == tuple(layer.output.shape[1:]), layer.name
+        assert cost.output_bytes == 4 * math.prod(cost.output_shape)
+    assert sum(c.params for c in costs) == model.count_params()
+    return costs
+
+
+@pytest.mark.keras
+def test_layer_costs_match_the_course_models():
+    from course_utils.architectures import lenet5, vgg
+    from course_utils.models import bn_cnn, hands_on_cnn, session8_cnn
+
+    for model in (session8_cnn(), hands_on_cnn(), bn_cnn(), lenet5(), lenet5(classic=False),
+                  vgg(((1, 8), (2, 16)), (28, 28, 1), 10, dense=(32,))):
+        _check_costs(model)
+    costs = _check_costs(session8_cnn())
+    # multiply-adds: 3x3 convolutions on 28, 14, 7 and 3 pixels, then the two dense layers
+    expected = (ar.conv_macs(3, 1, 32, 28) + ar.conv_macs(3, 32, 32, 14) + ar.conv_macs(3, 32, 64, 7)
+                + ar.conv_macs(3, 64, 64, 3) + 64 * 64 + 64 * 10)
+    assert sum(c.macs for c in costs) == expected
+    assert [c.field for c in costs if c.kind == "Conv2D"] == [3, 8, 18, 38]
+
+
+@pytest.mark.keras
+def test_layer_costs_field_strides_dilation_and_padding():
+    layers = keras.layers
+    model = keras.Sequential([
+        keras.Input(shape=(37, 33, 3)),
+        layers.ZeroPadding2D(((1, 2), (0, 3))),
+        layers.Conv2D(4, 5, strides=2, padding="same"),
+        layers.BatchNormalization(),
+        layers.ReLU(),
+        layers.AveragePooling2D(3, strides=2),
+        layers.Conv2D(6, 3, dilation_rate=2, use_bias=False, groups=2),
+        layers.Dense(5),  # on a feature map: a 1x1 convolution, the field stays
+        layers.GlobalAveragePooling2D(),
+        layers.Dropout(0.1),
+        layers.Dense(2),
+    ])
+    costs = _check_costs(model)
+    fields = [c.field for c in costs]
+    spatial = [(1, 1, 1), (5, 2, 1), (3, 2, 1), (3, 1, 2)]  # padding layer, conv, pool, dilated conv
+    assert fields[:7] == [1, 5, 5, 5, ar.receptive_field(spatial[1:3]).size,
+                          ar.receptive_field(spatial[1:]).size, ar.receptive_field(spatial[1:]).size]
+    assert costs[6].jump == 4 and fields[7:] == [None, None, None]
+    bn = costs[2]
+    assert bn.params == 4 * 4 and bn.macs == 0
+    assert costs[5].macs == ar.conv_macs(3, 4, 6, costs[5].output_shape[:2], groups=2)
+    assert costs[6].macs == math.prod(costs[6].output_shape[:2]) * 6 * 5
+
+
+@pytest.mark.keras
+def test_layer_costs_vgg16_worked_numbers():
+    from course_utils.architectures import VGG16, vgg
+
+    model = vgg(VGG16)
+    costs = _check_costs(model)
+    by_name = {c.name: c for c in costs}
+    assert sum(c.params for c in costs) == 138_357_544
+    assert sum(c.macs for c in costs) == 15_470_264_320  # about 15.5 G multiply-adds per image
+    # forward activations in float32: 57.6 MiB, plus the two Dropout layers' outputs (4,096 each)
+    assert sum(c.output_bytes for c in costs) == 4 * (15_112_168 + 2 * 4096)
+    assert by_name["fc1"].params == 102_764_544
+    assert (by_name["block5_conv3"].field, by_name["block5_pool"].field) == (196, 212)
+    assert ar.layer_costs(model, "float16")[0].output_bytes == 2 * 224 * 224 * 64
+
+
+def _fake_layer(kind, **attributes):
+    """A stand-in for a Keras layer: what layer_costs reads (class name, name, attributes)."""
+    return type(kind, (), {"name": kind.lower(), **attributes})()
+
+
+def _fake_model(input_shape, *layers):
+    """A stand-in for a model whose layers Keras itself would refuse to chain."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(layers=list(layers), inputs=[SimpleNamespace(shape=(None, *input_shape))])
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: ar.stacked_convs(0, 8), "num_convs must be a positive integer"),
+        (lambda: ar.stacked_convs(2, 0), "channels must be a positive integer"),
+        (lambda: ar.stacked_convs(2, 8, 0), "filter_size must be a positive integer"),
+        (lambda: ar.layer_costs("vgg16"), "must be a built Keras model"),
+        (lambda: ar.layer_costs(keras.Sequential([keras.Input(shape=(None, None, 3)), keras.layers.Conv2D(2, 3)])),
+         r"fixed size \(H, W, C\)"),
+        (lambda: ar.layer_costs(keras.Sequential([keras.Input(shape=(10, 4)), keras.layers.Conv1D(2, 3)])),
+         r"fixed size \(H, W, C\)"),
+        (lambda: ar.layer_costs(keras.Sequential([keras.Input(shape=(8, 8, 1)), keras.layers.Conv2DTranspose(2, 3)])),
+         r"'conv2d_transpose.*' \(Conv2DTranspose\) has no formula"),
+        (lambda: ar.layer_costs(_fake_model((8, 8, 1), _fake_layer("Flatten"),
+                                            _fake_layer("MaxPooling2D", pool_size=(2, 2), strides=(2, 2),
+                                                        padding="valid"))),
+         r"'maxpooling2d' \(MaxPooling2D\) needs an \(H, W, C\) input"),
+        (lambda: ar.layer_costs(_fake_model((8, 8, 1))), "no layers after its input"),
+        (lambda: ar.layer_costs(keras.Sequential([keras.Input(shape=(8, 8, 1))])), "exactly one input"),
+        (lambda: ar.layer_costs(keras.Sequential([keras.Input(shape=(8, 8, 1)), keras.layers.Flatten()]), "half"),
+         "unknown dtype 'half'"),
+    ],
+)
+def test_notebook_08_helpers_reject_bad_input(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
