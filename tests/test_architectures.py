@@ -67,6 +67,49 @@ def test_googlenet_modules_and_count():
     assert model.count_params() == 6_998_552
 
 
+def _inception(c_in, f):
+    """Parameters of an inception module with filters f = (#1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj)."""
+    f1, r3, f3, r5, f5, pp = f
+    return (_conv(1, c_in, f1) + _conv(1, c_in, r3) + _conv(3, r3, f3) + _conv(1, c_in, r5) + _conv(5, r5, f5)
+            + _conv(1, c_in, pp))
+
+
+def test_small_googlenet_shapes_count_and_a_training_step(tmp_path):
+    import keras
+
+    model = arch.small_googlenet()
+    shapes = {layer.name: tuple(layer.output.shape[1:]) for layer in model.layers}
+    assert shapes["stem"] == (28, 28, 32) and shapes["pool1"] == (14, 14, 32)
+    assert shapes["inception_a"] == (14, 14, 64) and shapes["pool2"] == (7, 7, 64)
+    assert [shapes[f"inception_{n}"] for n in "bcd"] == [(7, 7, 224), (7, 7, 320), (7, 7, 416)]
+    assert shapes["global_pool"] == (416,) and model.output_shape == (None, 10)
+    channels, by_hand = 32, _conv(3, 1, 32)
+    for entry in arch.SMALL_GOOGLENET_MODULES:
+        if entry != "pool":
+            f = entry[1]
+            by_hand += _inception(channels, f)
+            channels = f[0] + f[2] + f[4] + f[5]
+    by_hand += channels * 10 + 10
+    assert by_hand == model.count_params() == 467_642
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    x = np.random.default_rng(0).random((8, 28, 28, 1), dtype=np.float32)
+    assert np.isfinite(float(model.train_on_batch(x, np.arange(8))))
+    path = tmp_path / "small_googlenet.keras"
+    model.save(path)
+    np.testing.assert_allclose(keras.models.load_model(path).predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-6, atol=1e-6)
+
+
+def test_small_googlenet_options():
+    modules = (("a", (4, 4, 8, 2, 4, 4)), "pool", ("b", (8, 8, 8, 2, 4, 4)), "pool", ("c", (8, 8, 8, 2, 4, 4)))
+    model = arch.small_googlenet((32, 32, 3), 5, stem=16, modules=modules, dropout=0.0)
+    assert model.get_layer("inception_a").output.shape[1:] == (16, 16, 20)
+    assert model.get_layer("inception_c").output.shape[1:] == (4, 4, 24)
+    assert model.output_shape == (None, 5)
+    assert model.count_params() == (_conv(3, 3, 16) + _inception(16, modules[0][1]) + _inception(20, modules[2][1])
+                                    + _inception(24, modules[4][1]) + 24 * 5 + 5)
+
+
 @pytest.mark.parametrize(
     "make, message",
     [
@@ -80,6 +123,16 @@ def test_googlenet_modules_and_count():
         (lambda: arch.googlenet((16, 16, 3)), r"at least 32x32"),
         (lambda: arch.googlenet(dropout=1.0), r"dropout must be a number in \[0, 1\)"),
         (lambda: arch.vgg_block(0, 64), r"num_convs must be a positive integer"),
+        (lambda: arch.small_googlenet((2, 2, 1)), r"needs at least 4x4 pixels, got \(2, 2\)"),
+        (lambda: arch.small_googlenet(num_classes=1), r"num_classes must be an integer >= 2"),
+        (lambda: arch.small_googlenet(stem=0), r"stem \(filters of the first convolution\) must be a positive integer"),
+        (lambda: arch.small_googlenet(modules=("pool",)), r"at least one module"),
+        (lambda: arch.small_googlenet(modules="pool"), r"modules must be a list"),
+        (lambda: arch.small_googlenet(modules=(("a", (1, 2, 3)),)), r"modules\[0\] must be 'pool' or \(name, "),
+        (lambda: arch.small_googlenet(modules=("avg", ("a", (1, 1, 1, 1, 1, 1)))), r"modules\[0\] must be 'pool'"),
+        (lambda: arch.small_googlenet(modules=(("a", (1, 2, 3, 4, 5, 0)),)),
+         r"modules\[0\] \('a'\) filter counts must be a positive integer, got 0"),
+        (lambda: arch.small_googlenet(dropout=-0.1), r"dropout must be a number in \[0, 1\)"),
     ],
 )
 def test_bad_arguments(make, message):
