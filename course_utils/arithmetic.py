@@ -22,6 +22,13 @@ Also here (Part I, notebooks 02, 03 and 04): :func:`conv_output_shape` (both axe
 Notebook 08 adds :func:`stacked_convs` (n stacked FxF convolutions against one big filter) and
 :func:`layer_costs` (a Keras model's per-layer parameters, multiply-adds, memory and receptive
 field, predicted from these formulas; Keras is imported by the caller, not here).
+Notebook 10 adds :func:`densenet_channels` (channels after every layer of a DenseNet) and
+notebook 11 the convolution types: :func:`depthwise_params`, :func:`separable_params`,
+:func:`depthwise_macs`, :func:`separable_macs`, :func:`transposed_output_size` /
+:func:`transposed_output_shape` (as ``Conv2DTranspose``), :func:`transposed_macs` and
+:func:`conv_type_costs` (normal, pointwise, depthwise, separable, grouped, dilated and transposed
+side by side, each with its Keras layer); grouped and dilated convolutions use
+:func:`conv_params`' ``groups`` and :func:`effective_filter_size`.
 Every function raises ``ValueError`` saying what was wrong and what was expected.
 """
 
