@@ -15,7 +15,10 @@ Setting up and loading
 Part I: convolution by hand, in NumPy
     * ``arithmetic`` - output sizes, padding, parameters, multiply-adds, memory, receptive
       fields [02, 04]; ``conv_geometry`` for the NumPy convolution [03]; stacked 3x3
-      convolutions and per-layer costs of a model (``stacked_convs``, ``layer_costs``) [08]
+      convolutions and per-layer costs of a model (``stacked_convs``, ``layer_costs``) [08];
+      DenseNet's channel counts (``densenet_channels``) [10]; the convolution types side by
+      side: depthwise, separable, grouped, dilated, transposed (``conv_type_costs``,
+      ``transposed_output_size``) [11]
     * ``conv`` - the convolution the lessons teach, read top-down: naive loops, im2col/col2im,
       conv2d as one matrix product, its backward pass, correlate/convolve, pooling [01, 03]
     * ``conv_fast`` - the same functions on all CPU cores, tested equal to ``conv`` [03]
@@ -28,15 +31,18 @@ Part II on: Keras
     * ``models`` - the course's own training CNNs (session-8 model, Hands-On ML model, BN CNN) [05, 06]
     * ``evaluation`` - accuracy, confusion matrix, confident errors, a results table [05, 06]
     * ``layers`` - Keras layers of our own: local response normalization (with its NumPy
-      references), the inception module [07, 09]; the only module that imports Keras on import
-    * ``architectures`` - LeNet-5, AlexNet, VGG and GoogLeNet builders, to count and inspect [07-09]
+      references), the inception module [07, 09]; residual and bottleneck units, DenseNet's
+      dense and transition layers [10]; the squeeze-and-excitation block [11]; the only module
+      that imports Keras on import
+    * ``architectures`` - LeNet-5, AlexNet, VGG and GoogLeNet builders, to count and inspect [07-09];
+      ResNet-34 and ResNet-50, He et al.'s small ResNets and their plain twins, DenseNet-121 and a
+      small DenseNet [10], SE-ResNets (``cifar_resnet(se_ratio=...)``) [11]
 
 The course itself
     * ``course`` - the course map, the sources and the Korean-English glossary [00]
     * ``colab`` - Colab badges and install lines from one place, releases [00; maintainers]
 
-Parts IV-VI add (see CONTRIBUTING.md, "Where new code goes"): residual units and SE blocks in
-``layers``, ResNet, DenseNet and Xception in ``architectures``, and the new modules ``pretrained``
+Parts V-VI add (see CONTRIBUTING.md, "Where new code goes") the new modules ``pretrained``
 (keras.applications helpers), ``explain`` (feature maps, saliency, Grad-CAM) and ``boxes`` (IoU, NMS).
 """
 

@@ -22,6 +22,13 @@ Also here (Part I, notebooks 02, 03 and 04): :func:`conv_output_shape` (both axe
 Notebook 08 adds :func:`stacked_convs` (n stacked FxF convolutions against one big filter) and
 :func:`layer_costs` (a Keras model's per-layer parameters, multiply-adds, memory and receptive
 field, predicted from these formulas; Keras is imported by the caller, not here).
+Notebook 10 adds :func:`densenet_channels` (channels after every layer of a DenseNet) and
+notebook 11 the convolution types: :func:`depthwise_params`, :func:`separable_params`,
+:func:`depthwise_macs`, :func:`separable_macs`, :func:`transposed_output_size` /
+:func:`transposed_output_shape` (as ``Conv2DTranspose``), :func:`transposed_macs` and
+:func:`conv_type_costs` (normal, pointwise, depthwise, separable, grouped, dilated and transposed
+side by side, each with its Keras layer); grouped and dilated convolutions use
+:func:`conv_params`' ``groups`` and :func:`effective_filter_size`.
 Every function raises ``ValueError`` saying what was wrong and what was expected.
 """
 
@@ -586,4 +593,269 @@ def layer_costs(model, dtype="float32") -> tuple[LayerCost, ...]:
                               math.prod(shape) * bytes_per_value, field, jump))
     if not rows:
         raise ValueError("model has no layers after its input; expected at least one layer")
+    return tuple(rows)
+
+
+# --- convolution types (notebook 11) ----------------------------------------------------------
+
+
+def depthwise_params(filter_hw: Pair, in_channels: int, depth_multiplier: int = 1, *, bias: bool = True) -> int:
+    """Parameters of a depthwise convolution (``keras.layers.DepthwiseConv2D``) (notebook 11).
+
+    Each of the ``C_in`` input channels gets its own ``depth_multiplier`` filters of
+    ``FH x FW x 1``, so ``FH * FW * C_in * M`` weights and ``C_in * M`` biases: channels are not
+    mixed (a pointwise 1x1 convolution does that). It is :func:`conv_params` with
+    ``groups = C_in`` and ``C_out = C_in * M``.
+
+    >>> depthwise_params(3, 32)          # 3*3*32 + 32
+    320
+    """
+    c_in = positive_int("in_channels", in_channels)
+    m = positive_int("depth_multiplier", depth_multiplier)
+    return conv_params(filter_hw, c_in, c_in * m, bias=bias, groups=c_in)
+
+
+def separable_params(
+    filter_hw: Pair, in_channels: int, out_channels: int, depth_multiplier: int = 1, *, bias: bool = True
+) -> int:
+    """Parameters of a depthwise separable convolution (``keras.layers.SeparableConv2D``) (notebook 11).
+
+    A depthwise ``FH x FW`` convolution (``FH * FW * C_in * M`` weights, no bias) then a pointwise
+    1x1 convolution ``C_in * M -> C_out`` with ``C_out`` biases, as Keras builds it: Xception's
+    building block. Against a normal convolution, ``FH * FW * C_in * C_out`` becomes
+    ``FH * FW * C_in + C_in * C_out`` (M = 1).
+
+    >>> separable_params(3, 128, 256, bias=False), conv_params(3, 128, 256, bias=False)
+    (33920, 294912)
+    """
+    c_in = positive_int("in_channels", in_channels)
+    m = positive_int("depth_multiplier", depth_multiplier)
+    c_out = positive_int("out_channels", out_channels)
+    return depthwise_params(filter_hw, c_in, m, bias=False) + conv_params(1, c_in * m, c_out, bias=bias)
+
+
+def depthwise_macs(filter_hw: Pair, in_channels: int, output_hw: Pair, depth_multiplier: int = 1) -> int:
+    """Multiply-accumulates of a depthwise convolution for one image: ``FH * FW * C_in * M * OH * OW`` (notebook 11)."""
+    oh, ow = int_pair("output size", output_hw)
+    return depthwise_params(filter_hw, in_channels, depth_multiplier, bias=False) * oh * ow
+
+
+def separable_macs(
+    filter_hw: Pair, in_channels: int, out_channels: int, output_hw: Pair, depth_multiplier: int = 1
+) -> int:
+    """Multiply-accumulates of a depthwise separable convolution for one image (notebook 11).
+
+    The depthwise part (:func:`depthwise_macs`) plus the pointwise part, ``C_in * M * C_out``
+    per output position. Both run at the output size (Keras strides the depthwise part).
+
+    >>> separable_macs(3, 128, 256, (14, 14)), conv_macs(3, 128, 256, (14, 14))
+    (6648320, 57802752)
+    """
+    oh, ow = int_pair("output size", output_hw)
+    c_in = positive_int("in_channels", in_channels)
+    m = positive_int("depth_multiplier", depth_multiplier)
+    return depthwise_macs(filter_hw, c_in, (oh, ow), m) + conv_macs(1, c_in * m, out_channels, (oh, ow))
+
+
+def transposed_output_size(
+    input_size: int,
+    filter_size: int,
+    stride: int = 1,
+    padding: str = "valid",
+    output_padding: int | None = None,
+    dilation: int = 1,
+) -> int:
+    """Output length along one axis of a transposed convolution, as ``keras.layers.Conv2DTranspose`` (notebook 11).
+
+    A transposed convolution ("deconvolution", 전치 합성곱) spreads every input value over an
+    ``F_eff``-wide window, ``S`` apart, where ``F_eff = (F - 1) * D + 1``:
+
+    * ``"valid"``: ``(I - 1) * S + F_eff + output_padding``; without ``output_padding``,
+      ``(I - 1) * S + max(F_eff, S)`` (the windows leave no gap when ``S > F_eff``);
+    * ``"same"``: ``I * S`` without ``output_padding`` (the inverse of a "same" convolution's
+      ``ceil(I / S)``), else ``(I - 1) * S + F_eff % 2 + output_padding``.
+
+    A convolution maps several input sizes to one output size (``ceil(I / S)`` for "same"), so
+    its transpose has to pick one; ``output_padding`` (``0 <= output_padding < S``, as Keras
+    requires) picks another. With "same", an even ``F_eff`` and ``output_padding=0`` the size
+    would be ``(I - 1) * S``, which no "same" convolution maps back to ``I``: Keras' shape
+    formula gives it, TensorFlow's kernel rejects it, and this function raises ValueError.
+
+    >>> transposed_output_size(7, 3, 2, "same")     # 7x7 -> 14x14, the inverse of a 3x3/2 "same" conv
+    14
+    >>> transposed_output_size(7, 3, 2, "valid")    # (7 - 1) * 2 + 3
+    15
+    """
+    i = positive_int("input size", input_size)
+    s = positive_int("stride", stride)
+    f_eff = effective_filter_size(filter_size, dilation)
+    mode = padding.lower() if isinstance(padding, str) else None
+    if mode not in ("valid", "same"):
+        raise ValueError(f"padding of a transposed convolution must be 'valid' or 'same', got {padding!r}")
+    if output_padding is not None:
+        output_padding = non_negative_int("output_padding", output_padding)
+        if output_padding >= s:
+            raise ValueError(f"output_padding must be smaller than the stride ({s}), as Keras requires, "
+                             f"got {output_padding}")
+    if mode == "valid":
+        extra = max(f_eff, s) - f_eff if output_padding is None else output_padding
+        return (i - 1) * s + f_eff + extra
+    if output_padding is None:
+        return i * s
+    if f_eff % 2 == 0 and output_padding == 0:
+        raise ValueError(
+            f"an even filter ({f_eff} wide) with 'same' padding and output_padding=0 gives (I - 1) * S + F_eff % 2 + "
+            f"output_padding = {(i - 1) * s} outputs, which a 'same' convolution maps back to "
+            f"{-(-(i - 1) * s // s)}, not {i} (TensorFlow rejects it); expected output_padding >= 1 or an odd filter"
+        )
+    return (i - 1) * s + f_eff % 2 + output_padding
+
+
+def transposed_output_shape(
+    input_hw: Pair, filter_hw: Pair, stride: Pair = 1, padding: str = "valid", output_padding=None,
+    dilation: Pair = 1,
+) -> tuple[int, int]:
+    """``(OH, OW)`` of ``keras.layers.Conv2DTranspose``: :func:`transposed_output_size` on each axis (notebook 11).
+
+    >>> transposed_output_shape((7, 7), 4, 2, "same")
+    (14, 14)
+    """
+    h, w = int_pair("input size", input_hw)
+    fh, fw = int_pair("filter size", filter_hw)
+    sh, sw = int_pair("stride", stride)
+    dh, dw = int_pair("dilation", dilation)
+    if output_padding is None:
+        oph = opw = None
+    else:
+        oph, opw = int_pair("output_padding", output_padding, minimum=0)
+    return (transposed_output_size(h, fh, sh, padding, oph, dh), transposed_output_size(w, fw, sw, padding, opw, dw))
+
+
+def transposed_macs(filter_hw: Pair, in_channels: int, out_channels: int, input_hw: Pair) -> int:
+    """Multiply-accumulates of a transposed convolution for one image (notebook 11).
+
+    Every input position multiplies its ``C_in`` values by the whole ``FH x FW x C_in x C_out``
+    kernel and adds the products into the output: ``FH * FW * C_in * C_out * IH * IW``, the
+    multiply-adds of the convolution it transposes (counted at that convolution's output size).
+    """
+    ih, iw = int_pair("input size", input_hw)
+    return conv_macs(filter_hw, in_channels, out_channels, (ih, iw))
+
+
+@dataclass(frozen=True)
+class ConvTypeCost:
+    """One row of :func:`conv_type_costs`: a kind of convolution, its Keras layer and its costs."""
+
+    kind: str  # "normal", "pointwise", "depthwise", ...
+    layer: str  # the keras.layers class
+    kwargs: dict  # its arguments: getattr(keras.layers, row.layer)(**row.kwargs)
+    output_shape: tuple[int, int, int]  # (OH, OW, C_out) for one example
+    params: int  # as the layer's count_params()
+    macs: int  # multiply-accumulates per example (biases not counted)
+    field: int  # the size one output sees along an axis (the effective filter size)
+
+
+def conv_type_costs(
+    input_hw: Pair, in_channels: int, out_channels: int, filter_size: int = 3, *,
+    groups: int = 2, dilation: int = 2, depth_multiplier: int = 1, stride: int = 2,
+) -> tuple[ConvTypeCost, ...]:
+    """The convolution types side by side on one input, each with its Keras layer (notebook 11).
+
+    For an ``(H, W, in_channels)`` input, ``"same"`` padding and a bias everywhere, one row per
+    type: ``normal`` (``Conv2D``, ``filter_size``), ``pointwise`` (1x1 ``Conv2D``),
+    ``depthwise`` (``DepthwiseConv2D``: ``in_channels * depth_multiplier`` outputs, channels not
+    mixed), ``depthwise separable`` (``SeparableConv2D``: depthwise then pointwise), ``grouped``
+    (``Conv2D(groups=groups)``: each group of ``in_channels / groups`` inputs makes
+    ``out_channels / groups`` outputs), ``dilated`` (``Conv2D(dilation_rate=dilation)``: the same
+    weights spread over :func:`effective_filter_size` pixels), ``transposed``
+    (``Conv2DTranspose`` with ``strides=stride``: the output grows ``stride`` times). Every
+    number comes from this module's formulas; the notebook checks them against the built layers.
+    Deformable convolution has no Keras layer and no row.
+
+    >>> [(r.kind, r.params) for r in conv_type_costs((8, 8), 16, 32)][:4]
+    [('normal', 4640), ('pointwise', 544), ('depthwise', 160), ('depthwise separable', 688)]
+    """
+    h, w = int_pair("input size", input_hw)
+    c_in = positive_int("in_channels", in_channels)
+    c_out = positive_int("out_channels", out_channels)
+    f = positive_int("filter_size", filter_size)
+    m = positive_int("depth_multiplier", depth_multiplier)
+    s = positive_int("stride", stride)
+    d = positive_int("dilation", dilation)
+    conv_params(1, c_in, c_out, groups=groups)  # groups must divide both channel counts
+    hw = (h, w)
+    dilated_hw = conv_output_shape(hw, f, 1, "same", d)
+    up_hw = transposed_output_shape(hw, f, s, "same")
+    same = {"padding": "same"}
+    return (
+        ConvTypeCost("normal", "Conv2D", {"filters": c_out, "kernel_size": f, **same}, (*hw, c_out),
+                     conv_params(f, c_in, c_out), conv_macs(f, c_in, c_out, hw), f),
+        ConvTypeCost("pointwise", "Conv2D", {"filters": c_out, "kernel_size": 1, **same}, (*hw, c_out),
+                     conv_params(1, c_in, c_out), conv_macs(1, c_in, c_out, hw), 1),
+        ConvTypeCost("depthwise", "DepthwiseConv2D", {"kernel_size": f, "depth_multiplier": m, **same},
+                     (*hw, c_in * m), depthwise_params(f, c_in, m), depthwise_macs(f, c_in, hw, m), f),
+        ConvTypeCost("depthwise separable", "SeparableConv2D",
+                     {"filters": c_out, "kernel_size": f, "depth_multiplier": m, **same}, (*hw, c_out),
+                     separable_params(f, c_in, c_out, m), separable_macs(f, c_in, c_out, hw, m), f),
+        ConvTypeCost("grouped", "Conv2D", {"filters": c_out, "kernel_size": f, "groups": groups, **same},
+                     (*hw, c_out), conv_params(f, c_in, c_out, groups=groups),
+                     conv_macs(f, c_in, c_out, hw, groups=groups), f),
+        ConvTypeCost("dilated", "Conv2D", {"filters": c_out, "kernel_size": f, "dilation_rate": d, **same},
+                     (*dilated_hw, c_out), conv_params(f, c_in, c_out), conv_macs(f, c_in, c_out, dilated_hw),
+                     effective_filter_size(f, d)),
+        ConvTypeCost("transposed", "Conv2DTranspose", {"filters": c_out, "kernel_size": f, "strides": s, **same},
+                     (*up_hw, c_out), conv_params(f, c_in, c_out), transposed_macs(f, c_in, c_out, hw), f),
+    )
+
+
+# --- DenseNet channel counts (notebook 10) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DenseBlockChannels:
+    """Channels through one dense block of :func:`densenet_channels`."""
+
+    block: int  # 1-based
+    channels_in: int  # into the block's first layer
+    layers: tuple[int, ...]  # after each layer: channels_in + k, + 2k, ...
+    transition: int | None  # after the transition layer that follows (None after the last block)
+
+    @property
+    def channels_out(self) -> int:
+        """Channels leaving the block (before its transition)."""
+        return self.layers[-1]
+
+
+def densenet_channels(
+    in_channels: int, blocks, growth_rate: int, compression: float = 0.5
+) -> tuple[DenseBlockChannels, ...]:
+    """Channel counts after every layer of a DenseNet (notebook 10).
+
+    Inside a dense block every layer adds ``growth_rate`` (k) channels to everything before it
+    (concatenation, not addition): a block of ``L`` layers turns ``C`` channels into ``C + L*k``.
+    A transition layer between blocks keeps ``floor(compression * C)`` of them (DenseNet-BC:
+    ``compression = 0.5``; 1 is plain DenseNet). ``blocks`` is the number of layers per block.
+
+    >>> [(b.channels_out, b.transition) for b in densenet_channels(64, (6, 12, 24, 16), 32)]  # DenseNet-121
+    [(256, 128), (512, 256), (1024, 512), (1024, None)]
+    """
+    c = positive_int("in_channels", in_channels)
+    k = positive_int("growth_rate", growth_rate)
+    if isinstance(compression, bool) or not isinstance(compression, int | float) or not 0 < compression <= 1:
+        raise ValueError(f"compression must be a number in (0, 1] (0.5 for DenseNet-BC), got {compression!r}")
+    if isinstance(blocks, str) or not isinstance(blocks, tuple | list) or not blocks:
+        raise ValueError(f"blocks must be a non-empty list of layers per dense block, e.g. (6, 12, 24, 16), "
+                         f"got {blocks!r}")
+    rows = []
+    for i, n in enumerate(blocks, start=1):
+        n = positive_int(f"blocks[{i - 1}] (layers in dense block {i})", n)
+        after = tuple(c + j * k for j in range(1, n + 1))
+        transition = None
+        if i < len(blocks):
+            transition = math.floor(compression * after[-1])
+            if transition < 1:
+                raise ValueError(f"compression {compression} leaves no channel after dense block {i} "
+                                 f"({after[-1]} channels); expected a larger compression")
+        rows.append(DenseBlockChannels(i, c, after, transition))
+        c = transition if transition is not None else after[-1]
     return tuple(rows)

@@ -1,9 +1,17 @@
-"""Keras layers of our own, for Part III on (notebooks 07 and 09).
+"""Keras layers of our own, for Part III on (notebooks 07, 09, 10 and 11).
 
 * :class:`LocalResponseNormalization` - AlexNet's LRN (국소 응답 정규화), with
   :func:`lrn_loops` (the formula, written with loops) and :func:`lrn` (vectorized NumPy) as its
   references (notebook 07);
-* :class:`InceptionModule` - GoogLeNet's module of four parallel branches (notebook 09).
+* :class:`InceptionModule` - GoogLeNet's module of four parallel branches (notebook 09);
+* :class:`ResidualUnit` - ResNet-34's unit (잔차 유닛): two 3x3 convolutions and a skip
+  connection, with the choice of shortcut (projection, zero padding, or none for the "plain"
+  network) and an optional SE block (notebooks 10 and 11);
+* :class:`BottleneckUnit` - ResNet-50's unit: 1x1 reduce, 3x3, 1x1 expand (notebook 10);
+* :class:`DenseLayer`, :class:`TransitionLayer` - DenseNet-BC's layer (BN-ReLU-1x1-BN-ReLU-3x3,
+  concatenated to its input) and the layer between dense blocks (notebook 10);
+* :class:`SqueezeExcitation` - SENet's block: squeeze (global average), excitation (two Dense
+  layers), scale the channels (notebook 11).
 
 Every layer uses only ``keras.ops`` and Keras layers (so it runs on TensorFlow, JAX and PyTorch),
 implements ``get_config`` and is registered for serialization, so a model that uses it survives
@@ -18,9 +26,12 @@ import keras
 import numpy as np
 from keras import ops
 
-from course_utils.checks import nhwc, non_negative_int, positive_int
+from course_utils.checks import fraction, nhwc, non_negative_int, one_of, positive_int
 
-__all__ = ["InceptionModule", "LocalResponseNormalization", "lrn", "lrn_loops"]
+__all__ = [
+    "BottleneckUnit", "DenseLayer", "InceptionModule", "LocalResponseNormalization", "ResidualUnit",
+    "SqueezeExcitation", "TransitionLayer", "lrn", "lrn_loops",
+]  # fmt: skip
 
 PACKAGE = "course_utils"
 
@@ -178,3 +189,359 @@ class InceptionModule(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), **self.filters}
+
+
+# ---------------------------------------------------------------------------------------------
+# residual units (notebooks 10 and 11)
+# ---------------------------------------------------------------------------------------------
+SHORTCUTS = ("projection", "zero_pad", None)
+
+
+def _activation(activation):
+    try:
+        return keras.activations.get(activation)
+    except (ValueError, TypeError):
+        raise ValueError(f"activation must be the name of a Keras activation such as 'relu', or a function, "
+                         f"got {activation!r}") from None
+
+
+def _flag(name: str, value) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def _same_size(n, strides):
+    """Height or width after a "same" convolution with ``strides``: ``ceil(n / strides)``."""
+    return None if n is None else -(-n // strides)
+
+
+class _ResidualBase(keras.layers.Layer):
+    """What :class:`ResidualUnit` and :class:`BottleneckUnit` share: the shortcut, the SE block, the last activation.
+
+    A subclass creates its main path in ``__init__``, builds it in ``build`` (then calls
+    ``self._build_shortcut``) and ends ``call`` with ``self._finish(z, inputs, training)``.
+    """
+
+    def __init__(self, filters, strides, activation, shortcut, se_ratio, zero_init_last_bn, **kwargs):
+        super().__init__(**kwargs)
+        self.filters = positive_int("filters", filters)
+        self.strides = positive_int("strides", strides)
+        self.activation = _activation(activation)
+        self.shortcut = one_of("shortcut", shortcut, SHORTCUTS)
+        self.se_ratio = None if se_ratio is None else positive_int(
+            "se_ratio (the SE block's reduction ratio r, or None for no SE block)", se_ratio)
+        self.zero_init_last_bn = _flag("zero_init_last_bn", zero_init_last_bn)
+        self.se = None if self.se_ratio is None else SqueezeExcitation(self.se_ratio, dtype=self.dtype_policy,
+                                                                       name="se")
+        self.skip_conv = self.skip_bn = self.skip_pool = None
+        self.pad_channels = 0
+
+    @property
+    def out_channels(self) -> int:
+        return self.filters
+
+    def _conv(self, filters, size, strides, name):
+        return keras.layers.Conv2D(filters, size, strides=strides, padding="same", use_bias=False,
+                                   dtype=self.dtype_policy, name=name)
+
+    def _bn(self, name, last=False):
+        zero = last and self.zero_init_last_bn
+        return keras.layers.BatchNormalization(gamma_initializer="zeros" if zero else "ones",
+                                               dtype=self.dtype_policy, name=name)
+
+    def _channels_in(self, input_shape) -> int:
+        if len(input_shape) != 4 or input_shape[-1] is None:
+            raise ValueError(f"{type(self).__name__} needs (N, H, W, C) inputs with a known number of channels, "
+                             f"got shape {tuple(input_shape)}")
+        return int(input_shape[-1])
+
+    def _build_shortcut(self, input_shape):
+        # Built here, where the input channels are known: they decide whether the shortcut must change shape.
+        c_in, c_out = self._channels_in(input_shape), self.out_channels
+        changes = self.strides > 1 or c_in != c_out
+        if self.shortcut == "projection" and changes:
+            self.skip_conv = self._conv(c_out, 1, self.strides, "skip_conv")
+            self.skip_bn = self._bn("skip_bn")
+            self.skip_conv.build(input_shape)
+            self.skip_bn.build(self.compute_output_shape(input_shape))
+        elif self.shortcut == "zero_pad" and changes:
+            if c_in > c_out:
+                raise ValueError(f"shortcut='zero_pad' can only add channels, but the input has {c_in} and the unit "
+                                 f"outputs {c_out}; use shortcut='projection'")
+            if self.strides > 1:  # a 1x1 window, strides apart: keeps every strides-th pixel, as the 1x1 conv sees
+                self.skip_pool = keras.layers.MaxPooling2D(1, strides=self.strides, dtype=self.dtype_policy,
+                                                           name="skip_subsample")
+            self.pad_channels = c_out - c_in
+
+    def _skip(self, inputs, training):
+        if self.skip_conv is not None:
+            return self.skip_bn(self.skip_conv(inputs), training=training)
+        x = inputs if self.skip_pool is None else self.skip_pool(inputs)
+        if self.pad_channels:
+            x = ops.pad(x, [[0, 0], [0, 0], [0, 0], [0, self.pad_channels]])
+        return x
+
+    def _finish(self, z, inputs, training):
+        if self.se is not None:
+            z = self.se(z)
+        if self.shortcut is not None:
+            z = z + self._skip(inputs, training)
+        return self.activation(z)
+
+    def compute_output_shape(self, input_shape):
+        n, h, w = tuple(input_shape)[:3]
+        return (n, _same_size(h, self.strides), _same_size(w, self.strides), self.out_channels)
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, "strides": self.strides,
+                "activation": keras.activations.serialize(self.activation), "shortcut": self.shortcut,
+                "se_ratio": self.se_ratio, "zero_init_last_bn": self.zero_init_last_bn}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class ResidualUnit(_ResidualBase):
+    """ResNet-34's residual unit (잔차 유닛): ``activation(F(x) + shortcut(x))`` (notebook 10).
+
+    (N, H, W, C) -> (N, ceil(H / strides), ceil(W / strides), filters). The main path ``F`` is
+    ``Conv2D(filters, 3x3, strides) - BN - activation - Conv2D(filters, 3x3) - BN`` ("same"
+    padding, no biases: BN's offset does their job), as in Hands-On ML's ``ResidualUnit``.
+    The unit learns the residual ``F(x) = h(x) - x`` and adds its input back.
+
+    ``shortcut`` says what the skip connection is:
+
+    * ``"projection"`` (the default, Hands-On ML's unit, He et al.'s option B): the input itself
+      when the shape is kept, else ``Conv2D(filters, 1x1, strides) - BN``;
+    * ``"zero_pad"`` (He et al.'s option A, their CIFAR networks): the input itself, every
+      ``strides``-th pixel, with zero channels added: no parameters;
+    * ``None``: no skip connection, ``activation(F(x))``: the "plain" unit of the degradation
+      experiment, with the same layers.
+
+    ``se_ratio=r`` puts a :class:`SqueezeExcitation` block (ratio ``r``) on ``F(x)`` before the
+    addition, as SE-ResNet does (notebook 11). ``zero_init_last_bn=True`` starts the last BN's
+    scale (gamma) at 0, so a new unit is ``activation(shortcut(x))``: with an identity shortcut
+    the unit starts as (almost) the identity (Goyal et al., 2017); the default, False, is Keras'
+    usual gamma = 1, as in Hands-On ML.
+
+    Parameters (``count_params()``, BN's moving mean and variance included): ``9*C*f + 9*f*f``
+    weights and ``2 * 4f`` for two BNs, plus ``C*f + 4f`` for a projection.
+    """
+
+    def __init__(self, filters: int, strides: int = 1, activation="relu", *, shortcut: str | None = "projection",
+                 se_ratio: int | None = None, zero_init_last_bn: bool = False, **kwargs):
+        super().__init__(filters, strides, activation, shortcut, se_ratio, zero_init_last_bn, **kwargs)
+        self.conv1 = self._conv(self.filters, 3, self.strides, "conv1")
+        self.bn1 = self._bn("bn1")
+        self.conv2 = self._conv(self.filters, 3, 1, "conv2")
+        self.bn2 = self._bn("bn2", last=True)
+
+    def build(self, input_shape):
+        # Built here (not on the first call) so that a reloaded .keras model has the weights to fill.
+        self._channels_in(input_shape)
+        out = self.compute_output_shape(input_shape)
+        self.conv1.build(input_shape)
+        for layer in (self.bn1, self.conv2, self.bn2, self.se):
+            if layer is not None:
+                layer.build(out)
+        self._build_shortcut(input_shape)
+
+    def call(self, inputs, training=None):
+        z = self.activation(self.bn1(self.conv1(inputs), training=training))
+        z = self.bn2(self.conv2(z), training=training)
+        return self._finish(z, inputs, training)
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class BottleneckUnit(_ResidualBase):
+    """ResNet-50's bottleneck unit (병목 유닛): 1x1 reduce, 3x3, 1x1 expand, plus the shortcut (notebook 10).
+
+    (N, H, W, C) -> (N, ceil(H / strides), ceil(W / strides), filters * expansion). The main path
+    is ``Conv2D(filters, 1x1) - BN - act - Conv2D(filters, 3x3, strides) - BN - act -
+    Conv2D(filters * expansion, 1x1) - BN``: the 3x3 convolution works on ``filters`` channels,
+    a quarter of the unit's width with ``expansion=4``, which makes 50 layers cheaper than
+    ResNet-34's 34. The stride is on the 3x3 convolution (ResNet "v1.5", as torchvision);
+    ``keras.applications.ResNet50`` puts it on the first 1x1 (same parameter count).
+    ``shortcut``, ``se_ratio`` and ``zero_init_last_bn`` work as in :class:`ResidualUnit`; the
+    projection is used whenever the shape changes, e.g. in the first unit of every stage
+    (64 -> 256 channels at stride 1 in ResNet-50's first stage).
+    """
+
+    def __init__(self, filters: int, strides: int = 1, expansion: int = 4, activation="relu", *,
+                 shortcut: str | None = "projection", se_ratio: int | None = None, zero_init_last_bn: bool = False,
+                 **kwargs):
+        super().__init__(filters, strides, activation, shortcut, se_ratio, zero_init_last_bn, **kwargs)
+        self.expansion = positive_int("expansion (output channels = filters * expansion)", expansion)
+        self.conv1 = self._conv(self.filters, 1, 1, "conv1")
+        self.bn1 = self._bn("bn1")
+        self.conv2 = self._conv(self.filters, 3, self.strides, "conv2")
+        self.bn2 = self._bn("bn2")
+        self.conv3 = self._conv(self.out_channels, 1, 1, "conv3")
+        self.bn3 = self._bn("bn3", last=True)
+
+    @property
+    def out_channels(self) -> int:
+        return self.filters * self.expansion
+
+    def build(self, input_shape):
+        self._channels_in(input_shape)
+        n, h, w, _ = tuple(input_shape)
+        out = self.compute_output_shape(input_shape)
+        self.conv1.build(input_shape)
+        self.bn1.build((n, h, w, self.filters))
+        self.conv2.build((n, h, w, self.filters))
+        self.bn2.build((*out[:3], self.filters))
+        self.conv3.build((*out[:3], self.filters))
+        self.bn3.build(out)
+        if self.se is not None:
+            self.se.build(out)
+        self._build_shortcut(input_shape)
+
+    def call(self, inputs, training=None):
+        z = self.activation(self.bn1(self.conv1(inputs), training=training))
+        z = self.activation(self.bn2(self.conv2(z), training=training))
+        z = self.bn3(self.conv3(z), training=training)
+        return self._finish(z, inputs, training)
+
+    def get_config(self):
+        return {**super().get_config(), "expansion": self.expansion}
+
+
+# ---------------------------------------------------------------------------------------------
+# squeeze-and-excitation (notebook 11)
+# ---------------------------------------------------------------------------------------------
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class SqueezeExcitation(keras.layers.Layer):
+    """SENet's squeeze-and-excitation block: rescale each channel by a learned weight in (0, 1) (notebook 11).
+
+    (N, H, W, C) -> (N, H, W, C). Squeeze: global average pooling, one number per channel (N, C).
+    Excitation: ``Dense(C // ratio, relu)`` then ``Dense(C, sigmoid)``: the narrow layer (1/16 of
+    the channels with the default ``ratio=16``) forces it to learn how the channels go together.
+    Scale: every feature map multiplied by its weight. ``2 * C * (C // ratio) + C // ratio + C``
+    parameters; ``C // ratio`` is at least 1 (a 16-channel input keeps 1 unit).
+    """
+
+    def __init__(self, ratio: int = 16, **kwargs):
+        super().__init__(**kwargs)
+        self.ratio = positive_int("ratio (the SE block's reduction ratio r)", ratio)
+        self.reduce = self.expand = None
+
+    def build(self, input_shape):
+        if len(input_shape) != 4 or input_shape[-1] is None:
+            raise ValueError(f"SqueezeExcitation needs (N, H, W, C) inputs with a known number of channels, "
+                             f"got shape {tuple(input_shape)}")
+        c = int(input_shape[-1])
+        units = max(1, c // self.ratio)
+        self.reduce = keras.layers.Dense(units, activation="relu", dtype=self.dtype_policy, name="reduce")
+        self.expand = keras.layers.Dense(c, activation="sigmoid", dtype=self.dtype_policy, name="expand")
+        self.reduce.build((input_shape[0], c))
+        self.expand.build((input_shape[0], units))
+
+    def call(self, inputs):
+        weights = self.expand(self.reduce(ops.mean(inputs, axis=(1, 2))))  # squeeze, excite: (N, C)
+        return inputs * ops.expand_dims(ops.expand_dims(weights, 1), 1)  # scale: broadcast over H and W
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "ratio": self.ratio}
+
+
+# ---------------------------------------------------------------------------------------------
+# DenseNet (notebook 10)
+# ---------------------------------------------------------------------------------------------
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class DenseLayer(keras.layers.Layer):
+    """One layer of a DenseNet dense block: new feature maps concatenated to the input (notebook 10).
+
+    (N, H, W, C) -> (N, H, W, C + growth_rate). With ``bottleneck=True`` (DenseNet-B/BC):
+    ``BN - ReLU - Conv2D(bottleneck_width * k, 1x1) - BN - ReLU - Conv2D(k, 3x3)``; without,
+    ``BN - ReLU - Conv2D(k, 3x3)``. Normalization and activation come *before* each convolution
+    (pre-activation), convolutions have no bias, and the ``k = growth_rate`` new maps are
+    concatenated to the input, so every later layer sees all earlier ones: the block grows by
+    ``k`` channels per layer (:func:`course_utils.arithmetic.densenet_channels`).
+    """
+
+    def __init__(self, growth_rate: int, bottleneck: bool = True, bottleneck_width: int = 4, **kwargs):
+        super().__init__(**kwargs)
+        self.growth_rate = positive_int("growth_rate (k, new channels per layer)", growth_rate)
+        self.bottleneck = _flag("bottleneck", bottleneck)
+        self.bottleneck_width = positive_int("bottleneck_width (1x1 filters = bottleneck_width * growth_rate)",
+                                             bottleneck_width)
+        widths = ([self.bottleneck_width * self.growth_rate] if self.bottleneck else []) + [self.growth_rate]
+        sizes = ([1] if self.bottleneck else []) + [3]
+        self.norms = [keras.layers.BatchNormalization(dtype=self.dtype_policy, name=f"bn{i + 1}")
+                      for i in range(len(widths))]
+        self.convs = [keras.layers.Conv2D(f, size, padding="same", use_bias=False, dtype=self.dtype_policy,
+                                          name=f"conv{i + 1}")
+                      for i, (f, size) in enumerate(zip(widths, sizes, strict=True))]
+
+    def build(self, input_shape):
+        if len(input_shape) != 4 or input_shape[-1] is None:
+            raise ValueError(f"DenseLayer needs (N, H, W, C) inputs with a known number of channels, "
+                             f"got shape {tuple(input_shape)}")
+        shape = tuple(input_shape)
+        for norm, conv in zip(self.norms, self.convs, strict=True):
+            norm.build(shape)
+            conv.build(shape)
+            shape = (*shape[:3], conv.filters)
+
+    def call(self, inputs, training=None):
+        x = inputs
+        for norm, conv in zip(self.norms, self.convs, strict=True):
+            x = conv(ops.relu(norm(x, training=training)))
+        return ops.concatenate([inputs, x], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        c = input_shape[-1]
+        return (*tuple(input_shape)[:-1], None if c is None else c + self.growth_rate)
+
+    def get_config(self):
+        return {**super().get_config(), "growth_rate": self.growth_rate, "bottleneck": self.bottleneck,
+                "bottleneck_width": self.bottleneck_width}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class TransitionLayer(keras.layers.Layer):
+    """DenseNet's transition between dense blocks: fewer channels, half the size (notebook 10).
+
+    (N, H, W, C) -> (N, H // 2, W // 2, floor(compression * C)):
+    ``BN - ReLU - Conv2D(floor(compression * C), 1x1, no bias) - AveragePooling2D(2)``.
+    ``compression`` (theta) is 0.5 in DenseNet-BC and 1 (no compression) in plain DenseNet.
+    """
+
+    def __init__(self, compression: float = 0.5, **kwargs):
+        super().__init__(**kwargs)
+        self.compression = fraction("compression (theta, the fraction of channels kept)", compression,
+                                    include_high=True)
+        if self.compression == 0:
+            raise ValueError("compression (theta, the fraction of channels kept) must be in (0, 1], got 0")
+        self.norm = keras.layers.BatchNormalization(dtype=self.dtype_policy, name="bn")
+        self.conv = self.pool = None
+
+    def _filters(self, input_shape) -> int:
+        if len(input_shape) != 4 or input_shape[-1] is None:
+            raise ValueError(f"TransitionLayer needs (N, H, W, C) inputs with a known number of channels, "
+                             f"got shape {tuple(input_shape)}")
+        filters = int(self.compression * input_shape[-1])
+        if filters < 1:
+            raise ValueError(f"compression {self.compression} of {input_shape[-1]} channels keeps none; expected "
+                             "a larger compression or more channels")
+        return filters
+
+    def build(self, input_shape):
+        filters = self._filters(input_shape)
+        self.conv = keras.layers.Conv2D(filters, 1, use_bias=False, dtype=self.dtype_policy, name="conv")
+        self.pool = keras.layers.AveragePooling2D(2, dtype=self.dtype_policy, name="pool")
+        self.norm.build(input_shape)
+        self.conv.build(input_shape)
+
+    def call(self, inputs, training=None):
+        return self.pool(self.conv(ops.relu(self.norm(inputs, training=training))))
+
+    def compute_output_shape(self, input_shape):
+        n, h, w = tuple(input_shape)[:3]
+        return (n, None if h is None else h // 2, None if w is None else w // 2, self._filters(input_shape))
+
+    def get_config(self):
+        return {**super().get_config(), "compression": self.compression}

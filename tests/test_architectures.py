@@ -133,8 +133,210 @@ def test_small_googlenet_options():
         (lambda: arch.small_googlenet(modules=(("a", (1, 2, 3, 4, 5, 0)),)),
          r"modules\[0\] \('a'\) filter counts must be a positive integer, got 0"),
         (lambda: arch.small_googlenet(dropout=-0.1), r"dropout must be a number in \[0, 1\)"),
+        (lambda: arch.resnet34(num_classes=1), r"num_classes must be an integer >= 2"),
+        (lambda: arch.resnet34((224, 224)), r"input_shape must be \(height, width, channels\)"),
+        (lambda: arch.resnet50(stages=()), r"stages must be a non-empty list of \(filters, units\) pairs"),
+        (lambda: arch.resnet50(stages=((64, 0),)), r"stages\[0\] \(filters, units\) \(width\) must be a positive"),
+        (lambda: arch.cifar_resnet(21), r"depth must be 6n \+ 2 for 3 stages .* \(8, 14, 20, 32, 56, \.\.\.\), got 21"),
+        (lambda: arch.cifar_resnet(2), r"depth must be 6n \+ 2"),
+        (lambda: arch.cifar_resnet(20.0), r"depth must be 6n \+ 2"),
+        (lambda: arch.cifar_resnet(20, widths=(16, 32)), r"depth must be 4n \+ 2 for 2 stages"),
+        (lambda: arch.cifar_resnet(20, widths=(16, 0, 64)), r"widths\[1\] \(filters of stage 2\) must be a positive"),
+        (lambda: arch.cifar_resnet(20, widths=16), r"widths must be a non-empty list"),
+        (lambda: arch.cifar_resnet(20, residual="no"), r"residual must be True \(ResNet\) or False"),
+        (lambda: arch.cifar_resnet(20, shortcut=None), r"shortcut must be one of 'zero_pad', 'projection'"),
+        (lambda: arch.cifar_resnet(20, se_ratio=0), r"se_ratio .* must be a positive integer"),
+        (lambda: arch.cifar_resnet(20, num_classes=1), r"num_classes must be an integer >= 2"),
+        (lambda: arch.densenet(input_shape=(28, 28, 1)), r"at least 32x32, got \(28, 28\)"),
+        (lambda: arch.densenet(blocks=()), r"blocks must be a non-empty list of layers per dense block"),
+        (lambda: arch.densenet(growth_rate=0), r"growth_rate must be a positive integer"),
+        (lambda: arch.densenet(compression=0), r"compression must be a number in \(0, 1\]"),
+        (lambda: arch.small_densenet(blocks=(4, 0)), r"blocks\[1\] \(layers in dense block 2\) must be a positive"),
+        (lambda: arch.small_densenet((2, 2, 1)), r"2 transitions halve the input 2 times: it needs at least 4x4"),
+        (lambda: arch.small_densenet(stem=0), r"stem \(filters of the first convolution\) must be a positive"),
+        (lambda: arch.small_densenet(bottleneck=1), r"bottleneck must be True \(DenseNet-B\) or False"),
+        (lambda: arch.small_densenet(compression=1.5), r"compression must be a number in \(0, 1\]"),
+        (lambda: arch.dense_block(0, 12), r"num_layers must be a positive integer"),
+        (lambda: arch.dense_block(2, 0), r"growth_rate \(k, new channels per layer\) must be a positive"),
+        (lambda: arch.transition_block(0), r"compression .* must be in \(0, 1\]"),
     ],
 )
 def test_bad_arguments(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+# --- ResNet (notebook 10) -------------------------------------------------------------------------
+
+
+def _bn(c):
+    return 4 * c  # gamma, beta, moving mean, moving variance: count_params() counts all four
+
+
+def _unit(c_in, f, projects):
+    """Parameters of a ResidualUnit: two 3x3 convolutions without bias, two BNs, maybe a 1x1 projection + BN."""
+    return 9 * c_in * f + 9 * f * f + 2 * _bn(f) + ((c_in * f + _bn(f)) if projects else 0)
+
+
+def _split(model):
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    return model.count_params(), trainable, model.count_params() - trainable
+
+
+def test_resnet34_is_the_notes_network_with_21306826_parameters():
+    from course_utils.layers import ResidualUnit
+
+    model = arch.resnet34()
+    assert _split(model) == (21_306_826, 21_289_802, 17_024)  # the seed's summary; 17,024 = moving mean + variance
+    units = [layer for layer in model.layers if isinstance(layer, ResidualUnit)]
+    assert [u.filters for u in units] == list(arch.RESNET34_UNITS) == [64] * 3 + [128] * 4 + [256] * 6 + [512] * 3
+    assert [u.name for u in units if u.strides == 2] == ["conv3_1", "conv4_1", "conv5_1"]
+    assert [u.name for u in units if u.skip_conv is not None] == ["conv3_1", "conv4_1", "conv5_1"]
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds[:4] == ["Conv2D", "BatchNormalization", "Activation", "MaxPooling2D"]
+    assert kinds[-3:] == ["GlobalAveragePooling2D", "Flatten", "Dense"]
+    conv1 = model.get_layer("conv1")
+    assert (conv1.filters, conv1.kernel_size, conv1.strides, conv1.use_bias) == (64, (7, 7), (2, 2), False)
+    assert model.get_layer("pool1").output.shape[1:] == (56, 56, 64)
+    assert model.get_layer("conv5_3").output.shape[1:] == (7, 7, 512)
+    assert model.output_shape == (None, 10)
+    c_in, by_hand = 64, 7 * 7 * 3 * 64 + _bn(64)
+    for f in arch.RESNET34_UNITS:
+        by_hand += _unit(c_in, f, f != c_in)
+        c_in = f
+    assert by_hand + 512 * 10 + 10 == 21_306_826
+
+
+def test_resnet50_counts_and_shapes():
+    from course_utils.layers import BottleneckUnit
+
+    model = arch.resnet50()
+    # keras.applications.ResNet50's 25,636,712 less its 26,560 convolution biases (test_keras_applications_counts)
+    assert _split(model) == (25_610_152, 25_557_032, 53_120)
+    units = [layer for layer in model.layers if isinstance(layer, BottleneckUnit)]
+    assert [u.name for u in units if u.skip_conv is not None] == ["conv2_1", "conv3_1", "conv4_1", "conv5_1"]
+    assert [model.get_layer(f"conv{s}_1").output.shape[1:] for s in (2, 3, 4, 5)] == [
+        (56, 56, 256), (28, 28, 512), (14, 14, 1024), (7, 7, 2048)]
+
+
+@pytest.mark.parametrize(("depth", "params"), [(20, 270_810), (56, 856_794)])
+def test_cifar_resnet_and_its_plain_twin(depth, params):
+    from course_utils.layers import ResidualUnit
+
+    residual, plain = arch.cifar_resnet(depth), arch.cifar_resnet(depth, residual=False)
+    assert residual.count_params() == plain.count_params() == params  # option A shortcuts have no weights
+    assert (residual.name, plain.name) == (f"resnet{depth}", f"plain{depth}")
+    n = (depth - 2) // 6
+    for model, shortcut in ((residual, "zero_pad"), (plain, None)):
+        units = [layer for layer in model.layers if isinstance(layer, ResidualUnit)]
+        assert len(units) == 3 * n and {u.shortcut for u in units} == {shortcut}
+        assert 2 * len(units) + 2 == depth  # two convolutions per unit, the first convolution, the classifier
+        assert [u.filters for u in units] == [16] * n + [32] * n + [64] * n
+        assert [u.name for u in units if u.strides == 2] == ["stage2_unit1", "stage3_unit1"]
+        assert [model.get_layer(f"stage{s}_unit{n}").output.shape[1:] for s in (1, 2, 3)] == [
+            (28, 28, 16), (14, 14, 32), (7, 7, 64)]
+    c_in, by_hand = 16, 9 * 1 * 16 + _bn(16) + 64 * 10 + 10
+    for f in [16] * n + [32] * n + [64] * n:
+        by_hand += _unit(c_in, f, False)
+        c_in = f
+    assert by_hand == params
+    projected = arch.cifar_resnet(depth, shortcut="projection")  # two 1x1 projections (16->32, 32->64) + BN
+    assert projected.count_params() == params + (16 * 32 + _bn(32)) + (32 * 64 + _bn(64))
+
+
+def test_cifar_resnet_options_training_step_and_round_trip(tmp_path):
+    import keras
+
+    se = arch.cifar_resnet(8, se_ratio=4)
+    assert se.name == "se_resnet8" and se.get_layer("stage3_unit1").se_ratio == 4
+    assert se.count_params() == arch.cifar_resnet(8).count_params() + sum(
+        2 * c * (c // 4) + c // 4 + c for c in (16, 32, 64))
+    # 2 stages of 2 units (depth 2*2*2 + 2), with the weight shapes of resnet20 above: on JAX every new shape
+    # costs seconds of compiling a random initializer
+    model = arch.cifar_resnet(10, (8, 8, 1), 5, widths=(16, 32), name="tiny")
+    assert model.output_shape == (None, 5) and model.get_layer("stage2_unit2").output.shape[1:] == (4, 4, 32)
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")  # Adam takes 5x longer to trace
+    x = np.random.default_rng(0).random((4, 8, 8, 1), dtype=np.float32)
+    assert np.isfinite(float(model.train_on_batch(x, np.arange(4))))
+    model.save(tmp_path / "tiny.keras")
+    np.testing.assert_allclose(keras.models.load_model(tmp_path / "tiny.keras").predict(x, verbose=0),
+                               model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+# --- DenseNet (notebook 10) -------------------------------------------------------------------------
+
+
+def _dense_channels(model):
+    """Channels after each dense layer and each transition of one of our DenseNets, in order."""
+    from course_utils.layers import DenseLayer, TransitionLayer
+
+    return [layer.output.shape[-1] for layer in model.layers if isinstance(layer, DenseLayer | TransitionLayer)]
+
+
+def _expected_channels(rows):
+    return [c for row in rows for c in (*row.layers, *([row.transition] if row.transition else []))]
+
+
+def test_densenet121_counts_and_channels():
+    from course_utils.arithmetic import densenet_channels
+
+    model = arch.densenet()
+    assert model.name == "densenet121"
+    assert _split(model) == (8_062_504, 7_978_856, 83_648)  # as keras.applications.DenseNet121 (below)
+    assert _dense_channels(model) == _expected_channels(densenet_channels(64, arch.DENSENET121, 32))
+    assert model.get_layer("pool1").output.shape[1:] == (56, 56, 64)
+    assert model.get_layer("dense4_layer16").output.shape[1:] == (7, 7, 1024)
+
+
+def test_small_densenet_shapes_and_count():
+    from course_utils.arithmetic import densenet_channels
+
+    model = arch.small_densenet()
+    rows = densenet_channels(24, (4, 4, 4), 12)
+    assert _dense_channels(model) == _expected_channels(rows)
+    assert [model.get_layer(f"transition{i}").output.shape[1:] for i in (1, 2)] == [(14, 14, 36), (7, 7, 42)]
+    assert model.get_layer("global_pool").output.shape[1:] == (90,)
+    assert model.count_params() == 105_190 and model.output_shape == (None, 10)
+
+
+def test_small_densenet_options_training_step_and_round_trip(tmp_path):
+    import keras
+
+    from course_utils.arithmetic import densenet_channels
+
+    model = arch.small_densenet((8, 8, 1), 4, blocks=(2, 2), compression=1.0, bottleneck=False, stem=12)
+    assert _dense_channels(model) == _expected_channels(densenet_channels(12, (2, 2), 12, 1.0)) == [24, 36, 36, 48, 60]
+    assert model.output_shape == (None, 4) and model.count_params() == (
+        9 * 12 + sum(_bn(c) + 9 * c * 12 for c in (12, 24, 36, 48)) + _bn(36) + 36 * 36 + _bn(60) + 60 * 4 + 4)
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")  # Adam takes 5x longer to trace
+    x = np.random.default_rng(0).random((4, 8, 8, 1), dtype=np.float32)
+    assert np.isfinite(float(model.train_on_batch(x, np.arange(4))))
+    model.save(tmp_path / "densenet.keras")
+    np.testing.assert_allclose(keras.models.load_model(tmp_path / "densenet.keras").predict(x, verbose=0),
+                               model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    assert len(arch.dense_block(3, 4, name="b")) == 3 and arch.dense_block(3, 4, name="b")[2].name == "b_layer3"
+    assert arch.transition_block(0.5, name="t").compression == 0.5
+
+
+@pytest.mark.parametrize("name", ["ResNet50", "DenseNet121", "Xception"])
+def test_keras_applications_counts(name):
+    """The numbers notebooks 10 and 11 quote, and how our builders relate to them (weights=None: no download)."""
+    import keras
+
+    from course_utils.arithmetic import densenet_channels
+
+    if keras.backend.backend() == "jax":
+        pytest.skip("TensorFlow only: the counts do not depend on the backend, and on JAX's CPU building one takes "
+                    "10-30 s (a random initializer is compiled for every new weight shape)")
+
+    model = getattr(keras.applications, name)(weights=None)
+    expected = {"ResNet50": 25_636_712, "DenseNet121": 8_062_504, "Xception": 22_910_480}[name]
+    assert model.count_params() == expected
+    if name == "ResNet50":  # our resnet50 has no biases in the convolutions that BN follows
+        biases = sum(layer.filters for layer in model.layers if isinstance(layer, keras.layers.Conv2D))
+        assert biases == 26_560 and expected - biases == 25_610_152 and _split(model)[2] == 53_120
+    if name == "DenseNet121":  # the channel counts our densenet() reproduces
+        rows = densenet_channels(64, arch.DENSENET121, 32)
+        assert [model.get_layer(f"pool{i}_pool").output.shape[-1] for i in (2, 3, 4)] == [r.transition for r in rows[:3]]
+        assert model.get_layer("conv5_block16_concat").output.shape[-1] == rows[-1].channels_out == 1024
+        assert _split(model)[2] == 83_648

@@ -154,6 +154,24 @@ def test_strict_rejects_fractional_output():
         (lambda: ar.receptive_field([(3, 1, 0)]), "layer 1 dilation must be a positive"),
         (lambda: ar.input_window(-1, 3), "output index must be a non-negative"),
         (lambda: ar.bottleneck_params(128, 0), "out_channels must be a positive integer"),
+        (lambda: ar.depthwise_params(3, 8, 0), "depth_multiplier must be a positive integer"),
+        (lambda: ar.separable_params(3, 0, 8), "in_channels must be a positive integer"),
+        (lambda: ar.separable_macs(3, 8, 8, (0, 4)), r"output size \(height\) must be a positive"),
+        (lambda: ar.transposed_output_size(4, 3, 2, "full"), "must be 'valid' or 'same', got 'full'"),
+        (lambda: ar.transposed_output_size(4, 3, 2, 1), "must be 'valid' or 'same', got 1"),
+        (lambda: ar.transposed_output_size(4, 3, 2, "same", 2), r"output_padding must be smaller than the stride \(2\)"),
+        (lambda: ar.transposed_output_size(4, 3, 2, "same", -1), "output_padding must be a non-negative"),
+        (lambda: ar.transposed_output_size(0, 3), "input size must be a positive"),
+        (lambda: ar.transposed_output_shape((4, 4), 3, 1, "valid", (0, 0, 0)), r"output_padding must be an integer or"),
+        (lambda: ar.conv_type_costs((8, 8), 6, 8, groups=4), "groups=4 must divide both"),
+        (lambda: ar.conv_type_costs((8, 8), 6, 8, dilation=0), "dilation must be a positive"),
+        (lambda: ar.densenet_channels(64, (6, 12), 32, compression=0), r"compression must be a number in \(0, 1\]"),
+        (lambda: ar.densenet_channels(64, (6, 12), 32, compression=1.5), r"compression must be a number in \(0, 1\]"),
+        (lambda: ar.densenet_channels(64, 6, 32), "blocks must be a non-empty list of layers per dense block"),
+        (lambda: ar.densenet_channels(64, (), 32), "blocks must be a non-empty list"),
+        (lambda: ar.densenet_channels(64, (6, 0), 32), r"blocks\[1\] \(layers in dense block 2\) must be a positive"),
+        (lambda: ar.densenet_channels(64, (6,), 0), "growth_rate must be a positive integer"),
+        (lambda: ar.densenet_channels(1, (1, 1), 1, compression=0.1), "leaves no channel after dense block 1"),
     ],
 )
 def test_bad_input_raises_clear_value_error(call, match):
@@ -447,3 +465,150 @@ def _fake_model(input_shape, *layers):
 def test_notebook_08_helpers_reject_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# --- convolution types (notebook 11) --------------------------------------------------------------
+
+
+def test_the_docstring_examples_hold():
+    import doctest
+
+    assert doctest.testmod(ar, optionflags=doctest.ELLIPSIS).failed == 0
+
+
+# Parameter counts do not depend on the initial values; zeros skip JAX's compiling a random kernel per shape.
+ZEROS = {
+    "Conv2D": {"kernel_initializer": "zeros"},
+    "Conv2DTranspose": {"kernel_initializer": "zeros"},
+    "DepthwiseConv2D": {"depthwise_initializer": "zeros"},
+    "SeparableConv2D": {"depthwise_initializer": "zeros", "pointwise_initializer": "zeros"},
+}
+
+
+def _built(layer, c_in, hw=(9, 7)):
+    """A layer's count_params() and output shape for one (H, W, C) input, without a (slow on JAX) model."""
+    layer.build((1, *hw, c_in))
+    return layer.count_params(), tuple(layer.compute_output_shape((1, *hw, c_in))[1:])
+
+
+@pytest.mark.keras
+@FEW
+@given(f=st.integers(1, 5), c_in=st.integers(1, 12), m=st.integers(1, 3), c_out=st.integers(1, 12), bias=st.booleans())
+def test_depthwise_and_separable_params_match_keras(f, c_in, m, c_out, bias):
+    layers = keras.layers
+    assert ar.depthwise_params(f, c_in, m, bias=bias) == _built(
+        layers.DepthwiseConv2D(f, depth_multiplier=m, use_bias=bias, **ZEROS["DepthwiseConv2D"]), c_in)[0]
+    assert ar.separable_params(f, c_in, c_out, m, bias=bias) == _built(
+        layers.SeparableConv2D(c_out, f, depth_multiplier=m, use_bias=bias, **ZEROS["SeparableConv2D"]), c_in)[0]
+    # a depthwise convolution is a grouped one with one group per input channel
+    assert ar.depthwise_params(f, c_in, m, bias=bias) == ar.conv_params(f, c_in, c_in * m, bias=bias, groups=c_in)
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize(("hw", "c_in", "c_out", "kwargs"), [
+    ((8, 8), 16, 32, {}),
+    ((7, 5), 6, 4, {"groups": 2, "dilation": 3, "depth_multiplier": 2, "stride": 3}),
+    ((14, 14), 12, 24, {"filter_size": 5, "groups": 4, "stride": 2}),
+    ((3, 9), 4, 8, {"filter_size": 1, "groups": 4, "dilation": 1, "stride": 1}),
+])
+def test_conv_type_costs_match_the_keras_layers(hw, c_in, c_out, kwargs):
+    rows = ar.conv_type_costs(hw, c_in, c_out, **kwargs)
+    assert [r.kind for r in rows] == ["normal", "pointwise", "depthwise", "depthwise separable", "grouped",
+                                      "dilated", "transposed"]
+    x = np.zeros((1, *hw, c_in), dtype="float32")
+    for row in rows:
+        layer = getattr(keras.layers, row.layer)(**row.kwargs, **ZEROS[row.layer])
+        assert _built(layer, c_in, hw) == (row.params, row.output_shape), row.kind
+        if row.kind != "dilated" or keras.backend.backend() != "tensorflow" or hw == (3, 9):
+            assert tuple(layer(x).shape[1:]) == row.output_shape, row.kind
+    by_kind = {r.kind: r for r in rows}
+    f = kwargs.get("filter_size", 3)
+    assert by_kind["dilated"].params == by_kind["normal"].params  # dilation spreads the same weights
+    assert by_kind["dilated"].field == ar.effective_filter_size(f, kwargs.get("dilation", 2))
+    assert by_kind["grouped"].params - c_out == (by_kind["normal"].params - c_out) // kwargs.get("groups", 2)
+    assert by_kind["depthwise separable"].macs < by_kind["normal"].macs or f == 1
+
+
+@pytest.mark.keras
+@FEW
+@given(h=st.integers(2, 8), f=st.integers(1, 3), c_in=st.integers(1, 3), m=st.integers(1, 2), c_out=st.integers(1, 3),
+       s=st.integers(1, 2))
+def test_separable_macs_match_convolutions_of_ones(h, f, c_in, m, c_out, s):
+    """All-ones input and kernels, no bias, "valid": each output is the number of products that made it."""
+    if f > h:
+        return
+    x = np.ones((1, h, h, c_in), dtype="float32")
+    depthwise = keras.layers.DepthwiseConv2D(f, strides=s, depth_multiplier=m, use_bias=False,
+                                             depthwise_initializer="ones")
+    mid = depthwise(x)
+    oh, ow = ar.conv_output_shape(h, f, s)
+    assert ar.depthwise_macs(f, c_in, (oh, ow), m) == int(np.asarray(mid).sum())
+    pointwise = keras.layers.Conv2D(c_out, 1, use_bias=False, kernel_initializer="ones")
+    pointwise_macs = c_in * m * c_out * oh * ow
+    assert int(np.asarray(pointwise(keras.ops.ones_like(mid))).sum()) == pointwise_macs
+    assert ar.separable_macs(f, c_in, c_out, (oh, ow), m) == ar.depthwise_macs(f, c_in, (oh, ow), m) + pointwise_macs
+
+
+transposed_cases = st.tuples(
+    st.integers(1, 9), st.integers(1, 9),  # input height, width
+    st.integers(1, 6), st.integers(1, 4),  # kernel, stride
+    st.sampled_from(["valid", "same"]),
+    st.integers(0, 3),  # output padding (used when < stride), or None when it is >= stride
+    st.integers(1, 3),  # dilation (only at stride 1: Keras rejects both > 1)
+)
+
+
+@pytest.mark.keras
+@settings(max_examples=40, deadline=None)
+@given(transposed_cases)
+def test_transposed_output_shape_matches_keras(case):
+    h, w, f, s, padding, op, d = case
+    d = d if s == 1 else 1
+    op = op if op < s else None
+    layer = keras.layers.Conv2DTranspose(2, f, strides=s, padding=padding, output_padding=op, dilation_rate=d,
+                                         **ZEROS["Conv2DTranspose"])
+    want = tuple(layer.compute_output_shape((1, h, w, 3))[1:3])
+    if padding == "same" and op == 0 and ar.effective_filter_size(f, d) % 2 == 0:
+        # Keras' formula says (I - 1) * S, which TensorFlow's kernel rejects: no "same" conv maps it back to I
+        with pytest.raises(ValueError, match="maps back to"):
+            ar.transposed_output_shape((h, w), f, s, padding, op, d)
+        assert want == ((h - 1) * s, (w - 1) * s)
+        return
+    assert ar.transposed_output_shape((h, w), f, s, padding, op, d) == want
+    if d == 1 or keras.backend.backend() != "tensorflow":  # TensorFlow's CPU kernel has no dilated transpose
+        assert tuple(layer(np.zeros((1, h, w, 3), dtype="float32")).shape[1:3]) == want
+    if op is None and padding == "same":
+        assert want == (h * s, w * s)  # the inverse of a "same" convolution's ceil(I / S)
+        assert ar.conv_output_shape(want, f, s, "same") == (h, w)
+
+
+@pytest.mark.keras
+def test_transposed_worked_examples_and_macs():
+    assert ar.transposed_output_size(7, 3, 2, "same") == 14
+    assert ar.transposed_output_size(7, 3, 2, "valid") == 15  # (7 - 1) * 2 + 3
+    assert ar.transposed_output_size(7, 3, 2, "valid", 1) == 16
+    assert ar.transposed_output_size(7, 2, 4, "valid") == 28  # stride > kernel: the gaps are kept
+    assert ar.transposed_output_size(7, 3, 2, "same", 0) == 13  # (7 - 1) * 2 + 3 % 2 + 0
+    assert ar.transposed_output_size(5, 3, 1, "valid", None, 2) == 9  # dilated kernel covers 5
+    with pytest.raises(ValueError, match=r"output_padding = 12 outputs, which a 'same' convolution maps back to 6, not 7"):
+        ar.transposed_output_size(7, 4, 2, "same", 0)
+    assert ar.transposed_output_size(7, 4, 2, "same", 1) == 13 and ar.conv_output_shape(13, 4, 2, "same") == (7, 7)
+    # a transposed convolution of ones: every input value is spread over FH*FW*C_out outputs
+    x = np.ones((1, 4, 5, 3), dtype="float32")
+    layer = keras.layers.Conv2DTranspose(2, 3, strides=2, use_bias=False, kernel_initializer="ones")
+    assert int(np.asarray(layer(x)).sum()) == ar.transposed_macs(3, 3, 2, (4, 5)) == 3 * 3 * 3 * 2 * 4 * 5
+
+
+# --- DenseNet channels (notebook 10) ----------------------------------------------------------------
+
+
+def test_densenet_channels():
+    rows = ar.densenet_channels(64, (6, 12, 24, 16), 32)  # DenseNet-121
+    assert [r.channels_in for r in rows] == [64, 128, 256, 512]
+    assert rows[0].layers == (96, 128, 160, 192, 224, 256)
+    assert [(r.channels_out, r.transition) for r in rows] == [(256, 128), (512, 256), (1024, 512), (1024, None)]
+    rows = ar.densenet_channels(24, (4, 4, 4), 12)  # small_densenet's defaults
+    assert [(r.channels_out, r.transition) for r in rows] == [(72, 36), (84, 42), (90, None)]
+    plain = ar.densenet_channels(16, (3, 3), 12, compression=1)  # DenseNet without compression
+    assert [(r.channels_out, r.transition) for r in plain] == [(52, 52), (88, None)]
+    assert ar.densenet_channels(10, (1, 1), 3, compression=0.5)[0].transition == 6  # floor(0.5 * 13)
