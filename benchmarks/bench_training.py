@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from course_utils import models
     from course_utils.runtime import runtime_info, setup
+    from tools.gpu_check import print_table
 
     setup(verbose=False)
     info = runtime_info()
@@ -110,16 +111,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['images_per_s'] / base[name]:.2f}", f"{r['first_epoch_s']:.1f}"]
              for (name, b, p, j), r in rows]
     print(f"\nbaseline (x 1.00): batch {batch_sizes[0]}, float32, jit_compile on; device: {info.device}")
-    if args.markdown:
-        print("| " + " | ".join(head) + " |")
-        print("|" + "---|" * len(head))
-        for row in table:
-            print("| " + " | ".join(row) + " |")
-    else:
-        widths = [max(len(h), *(len(row[i]) for row in table)) for i, h in enumerate(head)]
-        print("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
-        for row in table:
-            print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+    print_table(head, table, markdown=args.markdown)
     return 0
 
 

@@ -8,6 +8,21 @@ from course_utils import architectures as arch
 pytestmark = pytest.mark.keras  # `make test` runs these on TensorFlow and again on JAX
 
 
+def _trains_and_round_trips(model, x_shape, path, *, optimizer="sgd", rtol=1e-5):
+    """One training step gives a finite loss; the .keras file reloads to the same predictions.
+
+    SGD by default: Adam takes about 5x longer to trace on a tiny model.
+    """
+    import keras
+
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy")
+    x = np.random.default_rng(0).random(x_shape, dtype=np.float32)
+    assert np.isfinite(float(model.train_on_batch(x, np.arange(x_shape[0]))))
+    model.save(path)
+    np.testing.assert_allclose(keras.models.load_model(path).predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=rtol, atol=1e-6)
+
+
 def _conv(f, c_in, c_out, groups=1):
     return f * f * (c_in // groups) * c_out + c_out
 
@@ -75,7 +90,6 @@ def _inception(c_in, f):
 
 
 def test_small_googlenet_shapes_count_and_a_training_step(tmp_path):
-    import keras
 
     model = arch.small_googlenet()
     shapes = {layer.name: tuple(layer.output.shape[1:]) for layer in model.layers}
@@ -91,13 +105,7 @@ def test_small_googlenet_shapes_count_and_a_training_step(tmp_path):
             channels = f[0] + f[2] + f[4] + f[5]
     by_hand += channels * 10 + 10
     assert by_hand == model.count_params() == 467_642
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    x = np.random.default_rng(0).random((8, 28, 28, 1), dtype=np.float32)
-    assert np.isfinite(float(model.train_on_batch(x, np.arange(8))))
-    path = tmp_path / "small_googlenet.keras"
-    model.save(path)
-    np.testing.assert_allclose(keras.models.load_model(path).predict(x, verbose=0), model.predict(x, verbose=0),
-                               rtol=1e-6, atol=1e-6)
+    _trains_and_round_trips(model, (8, 28, 28, 1), tmp_path / "small_googlenet.keras", optimizer="adam", rtol=1e-6)
 
 
 def test_small_googlenet_options():
@@ -245,7 +253,6 @@ def test_cifar_resnet_and_its_plain_twin(depth, params):
 
 
 def test_cifar_resnet_options_training_step_and_round_trip(tmp_path):
-    import keras
 
     se = arch.cifar_resnet(8, se_ratio=4)
     assert se.name == "se_resnet8" and se.get_layer("stage3_unit1").se_ratio == 4
@@ -255,12 +262,7 @@ def test_cifar_resnet_options_training_step_and_round_trip(tmp_path):
     # costs seconds of compiling a random initializer
     model = arch.cifar_resnet(10, (8, 8, 1), 5, widths=(16, 32), name="tiny")
     assert model.output_shape == (None, 5) and model.get_layer("stage2_unit2").output.shape[1:] == (4, 4, 32)
-    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")  # Adam takes 5x longer to trace
-    x = np.random.default_rng(0).random((4, 8, 8, 1), dtype=np.float32)
-    assert np.isfinite(float(model.train_on_batch(x, np.arange(4))))
-    model.save(tmp_path / "tiny.keras")
-    np.testing.assert_allclose(keras.models.load_model(tmp_path / "tiny.keras").predict(x, verbose=0),
-                               model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    _trains_and_round_trips(model, (4, 8, 8, 1), tmp_path / "tiny.keras")
 
 
 # --- DenseNet (notebook 10) -------------------------------------------------------------------------
@@ -300,7 +302,6 @@ def test_small_densenet_shapes_and_count():
 
 
 def test_small_densenet_options_training_step_and_round_trip(tmp_path):
-    import keras
 
     from course_utils.arithmetic import densenet_channels
 
@@ -308,12 +309,7 @@ def test_small_densenet_options_training_step_and_round_trip(tmp_path):
     assert _dense_channels(model) == _expected_channels(densenet_channels(12, (2, 2), 12, 1.0)) == [24, 36, 36, 48, 60]
     assert model.output_shape == (None, 4) and model.count_params() == (
         9 * 12 + sum(_bn(c) + 9 * c * 12 for c in (12, 24, 36, 48)) + _bn(36) + 36 * 36 + _bn(60) + 60 * 4 + 4)
-    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")  # Adam takes 5x longer to trace
-    x = np.random.default_rng(0).random((4, 8, 8, 1), dtype=np.float32)
-    assert np.isfinite(float(model.train_on_batch(x, np.arange(4))))
-    model.save(tmp_path / "densenet.keras")
-    np.testing.assert_allclose(keras.models.load_model(tmp_path / "densenet.keras").predict(x, verbose=0),
-                               model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    _trains_and_round_trips(model, (4, 8, 8, 1), tmp_path / "densenet.keras")
     assert len(arch.dense_block(3, 4, name="b")) == 3 and arch.dense_block(3, 4, name="b")[2].name == "b_layer3"
     assert arch.transition_block(0.5, name="t").compression == 0.5
 

@@ -111,6 +111,20 @@ def train_one(name: str, builder, precision: str, steps: int, batch_size: int, s
         keras.mixed_precision.set_global_policy("float32")
 
 
+def print_table(head: list[str], rows: list[list[str]], *, markdown: bool = False) -> None:
+    """Print rows of strings under a header: as a Markdown table, or as aligned plain-text columns."""
+    if markdown:
+        print("| " + " | ".join(head) + " |")
+        print("|" + "---|" * len(head))
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
+        return
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(head)]
+    print("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=None, help="training steps per model (default: 300 on an "
@@ -154,16 +168,7 @@ def main(argv: list[str] | None = None) -> int:
              f"{r.first_loss:.3f}", f"{r.final_loss:.3f}", "yes" if r.learned else "no",
              "; ".join(r.problems) or "ok"] for r in results]
     print()
-    if args.markdown:
-        print("| " + " | ".join(head) + " |")
-        print("|" + "---|" * len(head))
-        for row in rows:
-            print("| " + " | ".join(row) + " |")
-    else:
-        widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(head)]
-        print("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
-        for row in rows:
-            print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+    print_table(head, rows, markdown=args.markdown)
     failed = [f"{r.model} ({r.precision}): {p}" for r in results for p in r.problems]
     for problem in failed:
         print(f"FAILED {problem}", file=sys.stderr)
