@@ -11,7 +11,11 @@
 * :class:`DenseLayer`, :class:`TransitionLayer` - DenseNet-BC's layer (BN-ReLU-1x1-BN-ReLU-3x3,
   concatenated to its input) and the layer between dense blocks (notebook 10);
 * :class:`SqueezeExcitation` - SENet's block: squeeze (global average), excitation (two Dense
-  layers), scale the channels (notebook 11).
+  layers), scale the channels (notebook 11);
+* :class:`XceptionBlock` - Xception's block: [ReLU - SeparableConv2D - BN] x n, optional max
+  pooling, a 1x1 projection or identity shortcut (notebook 11);
+* :class:`InceptionResNetA` - Inception-ResNet's 35x35 module: three inception branches, a linear
+  1x1 projection, scaled and added to the input (notebook 11).
 
 Every layer uses only ``keras.ops`` and Keras layers (so it runs on TensorFlow, JAX and PyTorch),
 implements ``get_config`` and is registered for serialization, so a model that uses it survives
@@ -29,8 +33,8 @@ from keras import ops
 from course_utils.checks import fraction, nhwc, non_negative_int, one_of, positive_int
 
 __all__ = [
-    "BottleneckUnit", "DenseLayer", "InceptionModule", "LocalResponseNormalization", "ResidualUnit",
-    "SqueezeExcitation", "TransitionLayer", "lrn", "lrn_loops",
+    "BottleneckUnit", "DenseLayer", "InceptionModule", "InceptionResNetA", "LocalResponseNormalization",
+    "ResidualUnit", "SqueezeExcitation", "TransitionLayer", "XceptionBlock", "lrn", "lrn_loops",
 ]  # fmt: skip
 
 PACKAGE = "course_utils"
@@ -445,6 +449,182 @@ class SqueezeExcitation(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "ratio": self.ratio}
+
+
+# ---------------------------------------------------------------------------------------------
+# Xception's block and Inception-ResNet's module (notebook 11)
+# ---------------------------------------------------------------------------------------------
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class XceptionBlock(keras.layers.Layer):
+    """One block of Xception's entry, middle or exit flow: separable convolutions plus a shortcut (notebook 11).
+
+    (N, H, W, C) -> (N, ceil(H / 2), ceil(W / 2), filters[-1]) with ``pool=True``, else
+    (N, H, W, filters[-1]). The main path is ``[ReLU - SeparableConv2D(f, 3x3) - BN]`` for each
+    ``f`` in ``filters`` ("same" padding, no biases), then, with ``pool=True``, a 3x3 max pooling
+    with stride 2. The shortcut is ``Conv2D(filters[-1], 1x1, stride 2 if pool) - BN`` where the
+    shape changes (entry and exit flow) and the input itself where it does not (middle flow).
+    The block returns ``main + shortcut`` with no activation: the next block starts with its ReLU,
+    as in Chollet (2017, figure 5) and ``keras.applications.Xception``.
+
+    ``filters`` is an int (the same for ``repeats`` convolutions, default 2) or a list, one per
+    convolution: the exit flow's ``(728, 1024)``. ``first_activation=False`` drops the first ReLU
+    (the entry flow's first block, which follows a ReLU already). The middle flow's block is
+    ``XceptionBlock(728, repeats=3, pool=False)``.
+
+    Parameters (``count_params()``, BN's moving mean and variance included): for each separable
+    convolution from ``c`` to ``f`` channels ``9*c + c*f`` weights and ``4f`` for its BN; plus
+    ``C*f_last + 4*f_last`` for a projection shortcut.
+    """
+
+    def __init__(self, filters, repeats: int | None = None, pool: bool = True, first_activation: bool = True,
+                 **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(filters, tuple | list):
+            if not filters:
+                raise ValueError("filters must be a positive integer or a non-empty list of them (one per separable "
+                                 "convolution), got []")
+            self.filters = [positive_int(f"filters[{i}]", f) for i, f in enumerate(filters)]
+            if repeats is not None and positive_int("repeats", repeats) != len(self.filters):
+                raise ValueError(f"repeats={repeats} disagrees with the {len(self.filters)} filters given "
+                                 f"{self.filters}; expected repeats=None or {len(self.filters)}")
+        else:
+            f = positive_int("filters (a positive integer or a list of them)", filters)
+            self.filters = [f] * positive_int("repeats (separable convolutions in the block)",
+                                              2 if repeats is None else repeats)
+        self.pool = _flag("pool", pool)
+        self.first_activation = _flag("first_activation", first_activation)
+        self.convs = [keras.layers.SeparableConv2D(f, 3, padding="same", use_bias=False, dtype=self.dtype_policy,
+                                                   name=f"sepconv{i + 1}") for i, f in enumerate(self.filters)]
+        self.norms = [keras.layers.BatchNormalization(dtype=self.dtype_policy, name=f"bn{i + 1}")
+                      for i in range(len(self.filters))]
+        self.max_pool = keras.layers.MaxPooling2D(3, strides=2, padding="same", dtype=self.dtype_policy,
+                                                  name="pool") if self.pool else None
+        self.skip_conv = self.skip_bn = None
+
+    def build(self, input_shape):
+        if len(input_shape) != 4 or input_shape[-1] is None:
+            raise ValueError(f"XceptionBlock needs (N, H, W, C) inputs with a known number of channels, "
+                             f"got shape {tuple(input_shape)}")
+        shape = tuple(input_shape)
+        for conv, norm in zip(self.convs, self.norms, strict=True):
+            conv.build(shape)
+            shape = (*shape[:3], conv.filters)
+            norm.build(shape)
+        if self.pool or input_shape[-1] != self.filters[-1]:
+            self.skip_conv = keras.layers.Conv2D(self.filters[-1], 1, strides=2 if self.pool else 1, padding="same",
+                                                 use_bias=False, dtype=self.dtype_policy, name="skip_conv")
+            self.skip_bn = keras.layers.BatchNormalization(dtype=self.dtype_policy, name="skip_bn")
+            self.skip_conv.build(input_shape)
+            self.skip_bn.build(self.compute_output_shape(input_shape))
+
+    def call(self, inputs, training=None):
+        x = inputs
+        for i, (conv, norm) in enumerate(zip(self.convs, self.norms, strict=True)):
+            if i > 0 or self.first_activation:
+                x = ops.relu(x)
+            x = norm(conv(x), training=training)
+        if self.max_pool is not None:
+            x = self.max_pool(x)
+        skip = inputs if self.skip_conv is None else self.skip_bn(self.skip_conv(inputs), training=training)
+        return x + skip
+
+    def compute_output_shape(self, input_shape):
+        n, h, w = tuple(input_shape)[:3]
+        s = 2 if self.pool else 1
+        return (n, _same_size(h, s), _same_size(w, s), self.filters[-1])
+
+    def get_config(self):
+        return {**super().get_config(), "filters": list(self.filters), "repeats": len(self.filters),
+                "pool": self.pool, "first_activation": self.first_activation}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class InceptionResNetA(keras.layers.Layer):
+    """Inception-ResNet's 35x35 module ("block35"): an inception module on a residual connection (notebook 11).
+
+    (N, H, W, C) -> (N, H, W, C). Three branches side by side, as in GoogLeNet (notebook 09):
+
+    * ``f1x1``: 1x1 convolution;
+    * ``f3x3_reduce`` -> ``f3x3``: 1x1, then 3x3;
+    * ``f3x3dbl_reduce`` -> ``f3x3dbl_mid`` -> ``f3x3dbl``: 1x1, then two 3x3 (a 5x5's field);
+
+    each convolution "same", without bias, followed by BN (no scale, as Keras' Inception-ResNet)
+    and ReLU. The branches are concatenated and a 1x1 convolution with bias and no activation
+    projects them back to ``C`` channels ("up"); the module returns
+    ``activation(x + scale * up)``, as in ResNet (notebook 10). Szegedy et al. (2017) scale the
+    residual down (0.1 to 0.3; 0.17 in ``keras.applications.InceptionResNetV2``) because
+    wide modules made training unstable without it. The defaults are Inception-ResNet-v2's.
+
+    Parameters (``count_params()``): each branch convolution ``FH*FW*c*f`` weights and ``3f``
+    for its BN (beta, moving mean and variance), plus ``(f1x1 + f3x3 + f3x3dbl) * C + C`` for the
+    projection.
+    """
+
+    def __init__(self, f1x1: int = 32, f3x3_reduce: int = 32, f3x3: int = 32, f3x3dbl_reduce: int = 32,
+                 f3x3dbl_mid: int = 48, f3x3dbl: int = 64, scale: float = 0.17, activation="relu", **kwargs):
+        super().__init__(**kwargs)
+        names = ("f1x1", "f3x3_reduce", "f3x3", "f3x3dbl_reduce", "f3x3dbl_mid", "f3x3dbl")
+        values = (f1x1, f3x3_reduce, f3x3, f3x3dbl_reduce, f3x3dbl_mid, f3x3dbl)
+        for name, value in zip(names, values, strict=True):
+            positive_int(f"{name} (filters of an Inception-ResNet branch)", value)
+        self.filters = dict(zip(names, (int(v) for v in values), strict=True))
+        self.scale = fraction("scale (the factor on the residual, in (0, 1])", scale, include_high=True)
+        if self.scale == 0:
+            raise ValueError("scale (the factor on the residual, in (0, 1]) must be above 0, got 0: the module "
+                             "would ignore its branches")
+        self.activation = _activation(activation)
+        # (filters, size, name) of each branch's convolutions; the layers live in flat lists so Keras tracks them
+        f = self.filters
+        self.branch_specs = (
+            ((f["f1x1"], 1, "b1_1x1"),),
+            ((f["f3x3_reduce"], 1, "b2_1x1"), (f["f3x3"], 3, "b2_3x3")),
+            ((f["f3x3dbl_reduce"], 1, "b3_1x1"), (f["f3x3dbl_mid"], 3, "b3_3x3a"), (f["f3x3dbl"], 3, "b3_3x3b")),
+        )
+        specs = [spec for branch in self.branch_specs for spec in branch]
+        self.convs = [keras.layers.Conv2D(n, size, padding="same", use_bias=False, dtype=self.dtype_policy,
+                                          name=name) for n, size, name in specs]
+        self.norms = [keras.layers.BatchNormalization(scale=False, dtype=self.dtype_policy, name=f"{name}_bn")
+                      for _, _, name in specs]
+        self.up = None
+
+    def _branches(self):
+        """The (conv, norm) pairs of each branch, in order."""
+        pairs, start = list(zip(self.convs, self.norms, strict=True)), 0
+        for branch in self.branch_specs:
+            yield pairs[start:start + len(branch)]
+            start += len(branch)
+
+    def build(self, input_shape):
+        if len(input_shape) != 4 or input_shape[-1] is None:
+            raise ValueError(f"InceptionResNetA needs (N, H, W, C) inputs with a known number of channels, "
+                             f"got shape {tuple(input_shape)}")
+        head = tuple(input_shape[:-1])
+        for branch in self._branches():
+            shape = tuple(input_shape)
+            for conv, norm in branch:
+                conv.build(shape)
+                shape = (*head, conv.filters)
+                norm.build(shape)
+        concat = self.filters["f1x1"] + self.filters["f3x3"] + self.filters["f3x3dbl"]
+        self.up = keras.layers.Conv2D(int(input_shape[-1]), 1, dtype=self.dtype_policy, name="up")
+        self.up.build((*head, concat))
+
+    def call(self, inputs, training=None):
+        outputs = []
+        for branch in self._branches():
+            x = inputs
+            for conv, norm in branch:
+                x = ops.relu(norm(conv(x), training=training))
+            outputs.append(x)
+        up = self.up(ops.concatenate(outputs, axis=-1))  # linear: no activation before the addition
+        return self.activation(inputs + self.scale * up)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), **self.filters, "scale": self.scale,
+                "activation": keras.activations.serialize(self.activation)}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """course_utils.layers: LRN against its formula and TensorFlow, the inception module, residual units,
-SE and DenseNet layers; on every backend."""
+SE, Xception and Inception-ResNet blocks and DenseNet layers; on every backend."""
 
 import numpy as np
 import pytest
@@ -13,10 +13,12 @@ from course_utils.layers import (  # noqa: E402
     BottleneckUnit,
     DenseLayer,
     InceptionModule,
+    InceptionResNetA,
     LocalResponseNormalization,
     ResidualUnit,
     SqueezeExcitation,
     TransitionLayer,
+    XceptionBlock,
     lrn,
     lrn_loops,
 )
@@ -280,6 +282,82 @@ def test_squeeze_excitation_round_trip_and_small_inputs(tmp_path):
     np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6, atol=1e-6)
 
 
+# --- Xception's block and Inception-ResNet's module (notebook 11) -----------------------------------------
+
+
+def _sep(c, f):
+    return 9 * c + c * f  # depthwise 3x3 (one filter per input channel) + pointwise 1x1, no biases
+
+
+@pytest.mark.parametrize(("c_in", "filters", "repeats", "pool", "projects", "out"), [
+    (8, 16, None, True, True, (4, 3, 16)),  # entry flow: two convolutions, max pooling, 1x1 stride-2 projection
+    (16, 16, 3, False, False, (7, 6, 16)),  # middle flow: three convolutions, identity shortcut
+    (8, (8, 12), None, True, True, (4, 3, 12)),  # exit flow: two widths
+    (8, 12, 1, False, True, (7, 6, 12)),  # more channels without pooling: a stride-1 projection
+])
+def test_xception_block_counts_and_shapes(c_in, filters, repeats, pool, projects, out):
+    block = XceptionBlock(filters, repeats, pool=pool)
+    model = _model((7, 6, c_in), block)
+    widths = list(filters) if isinstance(filters, tuple) else [filters] * (repeats or 2)
+    by_hand, c = 0, c_in
+    for f in widths:
+        by_hand += _sep(c, f) + _bn(f)
+        c = f
+    by_hand += (c_in * widths[-1] + _bn(widths[-1])) if projects else 0
+    assert model.count_params() == by_hand
+    assert (block.skip_conv is not None) is projects
+    assert model.output_shape == (None, *out) == block.compute_output_shape((None, 7, 6, c_in))
+    assert [(c.kernel_size, c.padding, c.use_bias) for c in block.convs] == [((3, 3), "same", False)] * len(widths)
+
+
+def test_xception_block_is_its_formula():
+    """Inference mode, fresh BNs (x / sqrt(1 + eps)): relu -> separable -> BN, twice, pool, plus the projection."""
+    x = np.random.default_rng(9).standard_normal((2, 6, 6, 4)).astype("float32")
+    block = XceptionBlock(6, first_activation=False)
+    y = keras.ops.convert_to_numpy(block(x, training=False))
+    bn = 1 / np.sqrt(1 + 1e-3)  # Keras' BatchNormalization epsilon
+
+    def layer(lay, z):
+        return keras.ops.convert_to_numpy(lay(z))
+
+    z = layer(block.convs[0], x) * bn  # no ReLU first: first_activation=False
+    z = layer(block.convs[1], np.maximum(z, 0)) * bn
+    z = layer(block.max_pool, z)
+    np.testing.assert_allclose(y, z + layer(block.skip_conv, x) * bn, rtol=1e-5, atol=1e-5)
+
+
+def test_inception_resnet_a_counts_and_the_residual():
+    module = InceptionResNetA(4, 4, 6, 2, 3, 5, scale=0.2)
+    model = _model((5, 5, 8), module)
+    c = 8
+    by_hand = (c * 4 + 3 * 4) + (c * 4 + 3 * 4 + 9 * 4 * 6 + 3 * 6) + (c * 2 + 3 * 2 + 9 * 2 * 3 + 3 * 3 + 9 * 3 * 5
+                                                                      + 3 * 5) + ((4 + 6 + 5) * c + c)
+    assert model.count_params() == by_hand
+    assert model.output_shape == (None, 5, 5, 8) == module.compute_output_shape((None, 5, 5, 8))
+    x = np.random.default_rng(10).standard_normal((2, 5, 5, 8)).astype("float32")
+    up = model.get_layer(index=0).up
+    # the module is relu(x + scale * up(branches)): with the projection's bias alone, relu(x + 0.2 * bias)
+    up.kernel.assign(np.zeros(up.kernel.shape, "float32"))
+    up.bias.assign(np.arange(8, dtype="float32"))
+    np.testing.assert_allclose(model.predict(x, verbose=0), np.maximum(x + 0.2 * np.arange(8), 0), rtol=1e-6,
+                               atol=1e-6)
+
+
+def test_xception_and_inception_resnet_keras_file_round_trip(tmp_path):
+    model = _model((8, 8, 8), XceptionBlock(8, first_activation=False, name="entry"),
+                   XceptionBlock(8, repeats=3, pool=False, name="middle"),
+                   XceptionBlock((8, 12), name="exit"), InceptionResNetA(4, 4, 6, 2, 3, 5, name="irA"),
+                   keras.layers.GlobalAveragePooling2D())
+    x = np.random.default_rng(11).standard_normal((2, 8, 8, 8)).astype("float32")
+    model.save(tmp_path / "xception.keras")
+    again = keras.models.load_model(tmp_path / "xception.keras")
+    assert again.get_layer("exit").filters == [8, 12] and again.get_layer("entry").first_activation is False
+    assert again.get_layer("middle").skip_conv is None and again.get_layer("exit").skip_conv is not None
+    assert again.get_layer("irA").get_config()["f3x3dbl"] == 5 and again.get_layer("irA").scale == 0.17
+    assert again.count_params() == model.count_params()
+    np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5, atol=1e-5)
+
+
 # --- DenseNet (notebook 10) ------------------------------------------------------------------------------
 
 
@@ -344,6 +422,18 @@ def test_dense_layers_keras_file_round_trip(tmp_path):
         (lambda: TransitionLayer(0), r"compression .* must be in \(0, 1\], got 0"),
         (lambda: TransitionLayer(1.5), r"compression .* must be a number in \[0, 1\]"),
         (lambda: TransitionLayer(0.1).build((None, 8, 8, 5)), r"compression 0.1 of 5 channels keeps none"),
+        (lambda: XceptionBlock(0), r"filters \(a positive integer or a list of them\) must be a positive integer"),
+        (lambda: XceptionBlock([]), r"filters must be a positive integer or a non-empty list"),
+        (lambda: XceptionBlock([8, -1]), r"filters\[1\] must be a positive integer, got -1"),
+        (lambda: XceptionBlock([8, 8], repeats=3), r"repeats=3 disagrees with the 2 filters given"),
+        (lambda: XceptionBlock(8, repeats=0), r"repeats .* must be a positive integer, got 0"),
+        (lambda: XceptionBlock(8, pool="yes"), r"pool must be True or False"),
+        (lambda: XceptionBlock(8).build((None, 8, 8)), r"XceptionBlock needs \(N, H, W, C\) inputs"),
+        (lambda: InceptionResNetA(f3x3=0), r"f3x3 \(filters of an Inception-ResNet branch\) must be a positive"),
+        (lambda: InceptionResNetA(scale=0), r"scale .* must be above 0, got 0"),
+        (lambda: InceptionResNetA(scale=1.5), r"scale .* must be a number in \[0, 1\]"),
+        (lambda: InceptionResNetA(activation="relux"), r"activation must be the name of a Keras activation"),
+        (lambda: InceptionResNetA().build((None, 8, 8)), r"InceptionResNetA needs \(N, H, W, C\) inputs"),
     ],
 )
 def test_bad_arguments(make, message):
