@@ -42,8 +42,14 @@ The course itself
     * ``course`` - the course map, the sources and the Korean-English glossary [00]
     * ``colab`` - Colab badges and install lines from one place, releases [00; maintainers]
 
-Parts V-VI add (see CONTRIBUTING.md, "Where new code goes") the new modules ``pretrained``
-(keras.applications helpers), ``explain`` (feature maps, saliency, Grad-CAM) and ``boxes`` (IoU, NMS).
+Part V: pretrained models
+    * ``pretrained`` - keras.applications by name with the right input size and
+      ``preprocess_input``, ``decode_predictions`` tables, depth / multiply-adds / measured speed
+      of each model [12]; feature extractors for transfer learning [13]. ``data`` adds the
+      stratified split and the image-file ``tf.data`` pipeline [13]
+
+Part VI adds (see CONTRIBUTING.md, "Where new code goes") ``explain`` (feature maps, saliency,
+Grad-CAM) and ``boxes`` (IoU, NMS).
 """
 
 __version__ = "0.1.0"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import time
 from collections.abc import Callable, Sequence
@@ -80,15 +81,30 @@ def _socket_timeout(seconds: float):
         socket.setdefaulttimeout(old)
 
 
-def _fetch(dataset: str, loader: Callable):
-    """Run a Keras loader; turn a failed download of a missing file into a clear error."""
+def _file_from_error(exc: BaseException, subdir: str) -> str | None:
+    """The cache path (``subdir/name``) of the file a failed Keras download asked for, read from its URL."""
+    match = re.search(r"https?://\S+?/([\w.\-]+\.(?:h5|keras|json|npz|gz|tgz|zip))\b", str(exc))
+    return f"{subdir}/{match.group(1)}" if match else None
+
+
+def _fetch(dataset: str, loader: Callable, files: Sequence[str] | None = None, subdir: str = "datasets"):
+    """Run a Keras loader; turn a failed download of a missing file into a clear error.
+
+    ``files``: the cache paths the loader needs (default: ``KERAS_FILES[dataset]``). For
+    downloads whose file name depends on the arguments (ImageNet weights: ``course_utils.pretrained``),
+    pass ``files=()`` and the name is read from the URL Keras failed to fetch, under ``subdir``.
+    """
     start = time.perf_counter()
     try:
         with _socket_timeout(DOWNLOAD_TIMEOUT_S):
             return loader()
     except Exception as exc:  # Keras raises a bare Exception for URL failures
         home = keras_home()
-        missing = [rel for rel in KERAS_FILES[dataset] if not os.path.exists(os.path.join(home, rel))]
+        files = KERAS_FILES[dataset] if files is None else tuple(files)
+        if not files:
+            wanted = _file_from_error(exc, subdir)
+            files = (wanted,) if wanted and "URL fetch failure" in str(exc) else ()
+        missing = [rel for rel in files if not os.path.exists(os.path.join(home, rel))]
         if not missing:
             raise
         reason = str(exc).splitlines()[0][:300]
@@ -260,8 +276,16 @@ def make_dataset(x, y, batch_size: int = 32, *, shuffle: bool = True, seed: int 
     if shuffle:
         ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(int(batch_size))
+    return _augment_and_prefetch(ds, augment)
+
+
+def _augment_and_prefetch(ds, augment):
+    """The tail every course pipeline shares: ``augment`` each batch (training mode) if given, then prefetch."""
+    import tensorflow as tf
+
     if augment is not None:
-        ds = ds.map(lambda xb, yb: (augment(xb, training=True) if hasattr(augment, "call") else augment(xb), yb),
+        training = hasattr(augment, "call")  # a Keras layer: random layers act only in training mode
+        ds = ds.map(lambda xb, yb: (augment(xb, training=True) if training else augment(xb), yb),
                     num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)
 
@@ -336,6 +360,73 @@ def load_flowers(
     if limit is not None:
         train_ds, valid_ds = train_ds.take(limit), valid_ds.take(limit)
     return train_ds, valid_ds, class_names
+
+
+def stratified_split(labels, fractions=(0.7, 0.15, 0.15), seed: int = DEFAULT_SEED) -> tuple[np.ndarray, ...]:
+    """Index arrays that split ``labels: (N,)`` into parts of the given ``fractions``, class by class (notebook 13).
+
+    Each class is shuffled (``seed``) and cut in the same proportions, so every part keeps the
+    class balance; rounding gives leftovers to the first part. The parts are disjoint, cover all
+    ``N`` items, and each is shuffled.
+
+    >>> train, valid, test = stratified_split(np.repeat([0, 1], 10), (0.6, 0.2, 0.2))
+    >>> len(train), len(valid), len(test), int(np.bincount(np.repeat([0, 1], 10)[test]).min())
+    (12, 4, 4, 2)
+    """
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or len(labels) == 0:
+        raise ValueError(f"labels must be a non-empty 1-D array of class ids, got shape {labels.shape}")
+    fractions = tuple(float(f) for f in fractions)
+    if len(fractions) < 2 or any(not f > 0 for f in fractions) or abs(sum(fractions) - 1) > 1e-6:
+        raise ValueError(f"fractions must be two or more positive numbers that sum to 1, got {fractions}")
+    rng = np.random.default_rng(seed)
+    parts: list[list[int]] = [[] for _ in fractions]
+    for cls in np.unique(labels):
+        idx = rng.permutation(np.flatnonzero(labels == cls))
+        counts = [int(np.floor(f * len(idx))) for f in fractions]
+        counts[0] += len(idx) - sum(counts)
+        cuts = np.cumsum(counts)[:-1]
+        for part, chunk in zip(parts, np.split(idx, cuts), strict=True):
+            part.extend(chunk.tolist())
+    return tuple(rng.permutation(np.asarray(p, dtype=np.int64)) for p in parts)
+
+
+def image_file_dataset(paths, labels, *, image_size=(224, 224), batch_size: int = 32, preprocess=None,
+                       augment=None, shuffle: bool = False, cache: bool = True, seed: int = DEFAULT_SEED):
+    """A ``tf.data`` pipeline over image files: read, decode, resize, preprocess, cache, augment, batch, prefetch (notebook 13).
+
+    ``paths``: N JPEG/PNG files; ``labels: (N,)`` integers. Images come out ``(B, H, W, 3)``
+    float32: in [0, 255] after resizing, then through ``preprocess`` (e.g. a model's
+    ``preprocess_input``) if given. The order of the steps is the lesson: the expensive,
+    deterministic work (decode, resize, preprocess) is cached once; shuffling and ``augment``
+    (a function or Keras layer applied to each training batch) run every epoch after the cache,
+    so each epoch sees new random variants.
+    """
+    paths = [str(p) for p in paths]
+    labels = np.asarray(labels)
+    if len(paths) == 0 or len(paths) != len(labels):
+        raise ValueError(f"need one label per path and at least one path; got {len(paths)} paths, {len(labels)} labels")
+    if not isinstance(image_size, tuple | list):
+        raise ValueError(f"image_size must be a (height, width) pair, got {image_size!r}")
+    height, width = int_pair("image_size", image_size)
+    positive_int("batch_size", batch_size)
+    import tensorflow as tf
+
+    def load(path, label):
+        image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+        image = tf.image.resize(tf.cast(image, tf.float32), (height, width))
+        if preprocess is not None:
+            image = preprocess(image)
+        return image, label
+
+    ds = tf.data.Dataset.from_tensor_slices((paths, labels.astype(np.int32)))
+    ds = ds.map(load, num_parallel_calls=tf.data.AUTOTUNE)
+    if cache:
+        ds = ds.cache()
+    if shuffle:
+        ds = ds.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(int(batch_size))
+    return _augment_and_prefetch(ds, augment)
 
 
 # Photos that ship inside the scikit-image and scikit-learn wheels (no download needed).

@@ -196,3 +196,47 @@ def test_offline_with_a_seeded_cache_loads_without_network(cached_datasets, tmp_
         os.symlink(os.path.join(src, name), dst / name)
     proc = _run_offline("load_fashion_mnist", tmp_path)
     assert proc.returncode == 0 and "LOADED" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_stratified_split_keeps_every_class_in_proportion():
+    labels = np.repeat(np.arange(5), 100)  # the offline flowers: 100 photos per class
+    train, valid, test = data.stratified_split(labels, (0.7, 0.15, 0.15), seed=3)
+    assert (len(train), len(valid), len(test)) == (350, 75, 75)
+    assert sorted(np.concatenate([train, valid, test]).tolist()) == list(range(500))  # disjoint, complete
+    assert np.bincount(labels[test]).tolist() == [15] * 5 and np.bincount(labels[train]).tolist() == [70] * 5
+    again = data.stratified_split(labels, (0.7, 0.15, 0.15), seed=3)
+    other = data.stratified_split(labels, (0.7, 0.15, 0.15), seed=4)
+    assert all(np.array_equal(a, b) for a, b in zip(again, (train, valid, test), strict=True))
+    assert not np.array_equal(np.sort(other[2]), np.sort(test))
+    uneven = data.stratified_split(np.array([0] * 7 + [1] * 3), (0.5, 0.5))
+    assert sum(len(p) for p in uneven) == 10
+    for bad in ((0.5, 0.6), (1.0,), (0.5, 0.5, 0.0)):
+        with pytest.raises(ValueError, match="fractions must be two or more positive numbers that sum to 1"):
+            data.stratified_split(labels, bad)
+    with pytest.raises(ValueError, match="non-empty 1-D array"):
+        data.stratified_split(np.zeros((2, 2)))
+
+
+def test_image_file_dataset_reads_resizes_and_preprocesses(tmp_path):
+    import keras
+
+    photo = (data.sample_image("coffee") * 255).astype(np.uint8)
+    paths = []
+    for i in range(3):
+        path = tmp_path / f"p{i}.{'png' if i else 'jpg'}"
+        keras.utils.save_img(path, photo[:, i * 10:])
+        paths.append(path)
+    ds = data.image_file_dataset(paths, [0, 1, 2], image_size=(32, 48), batch_size=2,
+                                 preprocess=lambda x: x / 255.0)
+    batches = list(ds)
+    assert [tuple(x.shape) for x, _ in batches] == [(2, 32, 48, 3), (1, 32, 48, 3)]
+    assert [int(v) for _, y in batches for v in y] == [0, 1, 2]
+    x = batches[0][0].numpy()
+    assert 0 <= x.min() and x.max() <= 1 and x.std() > 0.05
+    flipped = data.image_file_dataset(paths[:1], [0], image_size=(32, 48), augment=lambda b: b[:, :, ::-1])
+    raw = data.image_file_dataset(paths[:1], [0], image_size=(32, 48))
+    np.testing.assert_allclose(next(iter(flipped))[0].numpy(), next(iter(raw))[0].numpy()[:, :, ::-1])
+    with pytest.raises(ValueError, match="one label per path"):
+        data.image_file_dataset(paths, [0, 1])
+    with pytest.raises(ValueError, match="image_size must be a"):
+        data.image_file_dataset(paths, [0, 1, 2], image_size=32)
