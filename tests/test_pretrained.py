@@ -120,6 +120,11 @@ def test_depth_and_multiply_adds_of_known_networks():
     assert pretrained.weights_megabytes(vgg) == pytest.approx(vgg.count_params() * 4 / 1e6)
     resnet = pretrained.build("ResNet50", weights=None)
     assert pretrained.weight_depth(resnet) == 50  # the 4 projection shortcuts are side branches
+    convnext = pretrained.build("ConvNeXtTiny", weights=None)
+    # stem 1 + 18 blocks x (7x7 depthwise + 2 pointwise Dense) + 3 downsampling convolutions + the classifier;
+    # its blocks add with a raw `x + y` op that is not in model.layers (the path must go through it)
+    assert pretrained.weight_depth(convnext) == 1 + 18 * 3 + 3 + 1 == 59
+    assert pretrained.model_macs(convnext) == 4_455_531_264  # the ConvNeXt paper: 4.5 G FLOPs (multiply-adds)
 
 
 @pytest.mark.keras
@@ -139,6 +144,11 @@ def test_depth_and_multiply_adds_of_small_and_branching_models():
     assert pretrained.weight_depth(branchy) == 4  # depthwise, separable, 1x1, dense (the other branch: 3)
     outer = keras.Sequential([keras.Input((8, 8, 3)), branchy, keras.layers.Dense(2)])
     assert pretrained.weight_depth(outer) == 5 and pretrained.model_macs(outer) == 10_096 + 10
+    # A path through raw ops (``x + y``, not layers): depth counts the convolutions on both sides of them.
+    x1 = keras.layers.Conv2D(3, 3, padding="same")(inp)
+    x2 = keras.layers.Conv2D(3, 3, padding="same")(x1 + inp)
+    chained = keras.Model(inp, keras.layers.Conv2D(3, 3, padding="same")(x2 + x1))
+    assert pretrained.weight_depth(chained) == 3
 
 
 def test_cost_table_measures_each_model():
