@@ -504,3 +504,10 @@ def test_bad_input_says_what_was_wrong_and_what_was_expected(call, message):
     with pytest.raises(ValueError, match=message):
         call()
     plt.close("all")
+
+
+def test_docstring_examples_hold():
+    import doctest
+
+    results = doctest.testmod(bx)
+    assert results.attempted >= 15 and results.failed == 0
