@@ -16,18 +16,21 @@ points at the right argument) and its value, returns the value in a normal form,
 ``True`` and ``False`` are rejected where an integer is expected (Python counts them as 1 and 0,
 which hides mistakes such as passing ``same=True``). NumPy integers are accepted.
 
-Arrays of images and filters are checked here (:func:`nhwc`, :func:`conv_arrays`), and padding
+Arrays of images, filters and boxes are checked here (:func:`nhwc`, :func:`conv_arrays`,
+:func:`box_array`), and padding
 is parsed here too, once for the whole package (:func:`padding_1d`, :func:`padding_2d`):
 :mod:`course_utils.arithmetic` computes sizes from it, :mod:`course_utils.conv` pads with it.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
 __all__ = [
+    "box_array",
     "conv_arrays",
     "fraction",
     "image_shape",
@@ -40,6 +43,8 @@ __all__ = [
     "padding_1d",
     "padding_2d",
     "positive_int",
+    "positive_number",
+    "positive_numbers",
 ]
 
 
@@ -95,6 +100,29 @@ def fraction(name: str, value, *, low: float = 0.0, high: float = 1.0, include_h
     return float(value)
 
 
+def positive_number(name: str, value) -> float:
+    """A finite real number > 0 -> ``float`` (a scale, a stride in pixels, a size)."""
+    if not (isinstance(value, numbers.Real) and not isinstance(value, bool) and 0 < value < math.inf):
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return float(value)
+
+
+def positive_numbers(name: str, values, *, length: int | None = None) -> tuple[float, ...]:
+    """A non-empty sequence of finite real numbers > 0 (``length`` of them if given) -> floats.
+
+    >>> positive_numbers("ratios", [0.5, 1, 2])
+    (0.5, 1.0, 2.0)
+    """
+    want = f"{length} " if length is not None else "a non-empty sequence of "
+    items = list(values) if isinstance(values, tuple | list | np.ndarray) else None
+    ok = items is not None and len(items) > 0 and (length is None or len(items) == length)
+    if ok:
+        ok = all(isinstance(v, numbers.Real) and not isinstance(v, bool) and 0 < v < math.inf for v in items)
+    if not ok:
+        raise ValueError(f"{name} must be {want}finite numbers > 0, got {values!r}")
+    return tuple(float(v) for v in items)
+
+
 def one_of(name: str, value, options) -> str:
     """``value`` if it is one of ``options`` (strings, compared exactly)."""
     if value not in options:
@@ -147,6 +175,79 @@ def conv_arrays(x, w, b=None):
         if b.shape != (w.shape[3],):
             raise ValueError(f"bias must have shape (FN,) = ({w.shape[3]},), one per filter, got shape {b.shape}")
     return x, w, b
+
+
+_BOX_FORMS = {
+    "corners": "(y1, x1, y2, x2) with y1 <= y2 and x1 <= x2",
+    "center": "(center_y, center_x, height, width) with height, width >= 0",
+    "any": "4 numbers",
+}
+_BOX_ROWS = {"corners": "(y1, x1, y2, x2)", "center": "(center_y, center_x, height, width)", "any": "of 4 numbers"}
+
+
+def box_array(name: str, boxes, *, ndims=None, form: str = "corners", positive: bool = False) -> np.ndarray:
+    """``boxes`` as a float array of shape (..., 4) of finite numbers, one box per row.
+
+    ``form="corners"``: each row is ``(y1, x1, y2, x2)`` (tf.image's order) and must have
+    ``y1 <= y2`` and ``x1 <= x2``; ``"center"``: ``(center_y, center_x, height, width)`` with
+    ``height, width >= 0``; ``"any"``: shape and finiteness only (e.g. box deltas). ``ndims``
+    (a tuple) limits the number of axes, e.g. ``(2,)`` for (N, 4) only. ``positive=True``
+    (corners only) also asks for height and width > 0. Floating arrays keep their dtype;
+    integers become float64.
+
+    >>> box_array("boxes", [[0, 0, 2, 3]]).tolist()
+    [[0.0, 0.0, 2.0, 3.0]]
+    """
+    one_of("form", form, tuple(_BOX_FORMS))
+    row = _BOX_ROWS[form]
+    spelled = {(1,): "(4,)", (2,): "(N, 4)", (1, 2): "(4,) or (N, 4)"}.get(tuple(ndims or ()), "(..., 4)")
+    a = np.asarray(boxes)
+    if a.dtype == bool or not (np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating)):
+        raise ValueError(f"{name} must hold real numbers, one row {row} per box; got dtype {a.dtype}")
+    if a.ndim == 0 or a.shape[-1] != 4 or (ndims is not None and a.ndim not in ndims):
+        raise ValueError(
+            f"{name} must have shape {spelled}, one row {row} per box; got shape {a.shape}"
+        )
+    if not np.issubdtype(a.dtype, np.floating):
+        a = a.astype(np.float64)
+    rows = a.reshape(-1, 4)
+    bad = ~np.isfinite(rows).all(axis=1)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"{name} must be finite (no NaN or inf): {_which(a, i)} is {rows[i].tolist()}")
+    if form == "corners":
+        for axis, (lo, hi) in (("y2 < y1", (0, 2)), ("x2 < x1", (1, 3))):
+            bad = rows[:, hi] < rows[:, lo]
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                raise ValueError(
+                    f"{name} must be {_BOX_FORMS[form]}: {_which(a, i)} = {rows[i].tolist()} has "
+                    f"{axis} (corners swapped? {int(bad.sum())} box(es) like this)"
+                )
+        if positive:
+            bad = (rows[:, 2] <= rows[:, 0]) | (rows[:, 3] <= rows[:, 1])
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                raise ValueError(
+                    f"{name} must have height and width > 0 here: {_which(a, i)} = {rows[i].tolist()} "
+                    f"has zero height or width ({int(bad.sum())} box(es) like this)"
+                )
+    elif form == "center":
+        bad = (rows[:, 2:] < 0).any(axis=1)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"{name} must be {_BOX_FORMS[form]}: {_which(a, i)} = {rows[i].tolist()} has a negative size"
+            )
+    return a
+
+
+def _which(a: np.ndarray, flat: int) -> str:
+    """Names the ``flat``-th box of ``a: (..., 4)`` as the user would index it: 'box 3', 'box (0, 2)'."""
+    if a.ndim == 1:
+        return "the box"
+    idx = tuple(int(i) for i in np.unravel_index(flat, a.shape[:-1]))
+    return f"box {idx[0]}" if len(idx) == 1 else f"box {idx}"
 
 
 # --- padding ----------------------------------------------------------------------------------

@@ -35,6 +35,22 @@ def test_integers_accept_numpy_and_reject_bools_and_floats():
         (lambda: checks.nhwc(np.zeros((2, 3))), r"x must be 4-D \(N, H, W, C\), got shape \(2, 3\)"),
         (lambda: checks.conv_arrays(np.zeros((1, 4, 4, 2)), np.zeros((3, 3, 1, 1))),
          r"input has 2 channels but the filters expect 1"),
+        (lambda: checks.positive_number("spatial_scale", 0), r"spatial_scale must be a finite number > 0, got 0"),
+        (lambda: checks.positive_number("scale", np.inf), r"scale must be a finite number > 0, got inf"),
+        (lambda: checks.positive_numbers("scales", []), r"scales must be a non-empty sequence of finite numbers > 0"),
+        (lambda: checks.positive_numbers("factors", (1, 2), length=4), r"factors must be 4 finite numbers > 0"),
+        (lambda: checks.positive_numbers("ratios", [1, True]), r"ratios must be a non-empty sequence"),
+        (lambda: checks.box_array("boxes", [[0, 0, 1]]), r"boxes must have shape \(\.\.\., 4\), one row \(y1, x1, y2, x2\) per box; got shape \(1, 3\)"),
+        (lambda: checks.box_array("boxes", [0, 0, 1, 1], ndims=(2,)), r"boxes must have shape \(N, 4\)"),
+        (lambda: checks.box_array("boxes", [[0, 0, 1, 1]], ndims=(1,)), r"boxes must have shape \(4,\)"),
+        (lambda: checks.box_array("boxes", [[True, False, True, True]]), r"boxes must hold real numbers"),
+        (lambda: checks.box_array("boxes", [[0, 0, 1, 1], [0, 0, np.nan, 1]]), r"boxes must be finite \(no NaN or inf\): box 1"),
+        (lambda: checks.box_array("boxes", [[0, 0, 1, 1], [2, 0, 1, 1], [3, 0, 1, 1]]),
+         r"box 1 = \[2.0, 0.0, 1.0, 1.0\] has y2 < y1 \(corners swapped\? 2 box\(es\) like this\)"),
+        (lambda: checks.box_array("boxes", [0, 2, 1, 1]), r"the box = \[0.0, 2.0, 1.0, 1.0\] has x2 < x1"),
+        (lambda: checks.box_array("boxes", [[0, 0, 1, 0]], positive=True), r"boxes must have height and width > 0"),
+        (lambda: checks.box_array("c", [[0, 0, 1, -1]], form="center"), r"c must be \(center_y, center_x, height, width\)"),
+        (lambda: checks.box_array("b", [0, 0, 1, 1], form="xyxy"), r"form must be one of 'corners', 'center', 'any'"),
         (lambda: checks.padding_1d("full"), r"padding must be 'valid', 'same', an integer or a \(before, after\)"),
         (lambda: checks.padding_1d((1, 2, 3)), r"a padding pair must be \(before, after\)"),
         (lambda: checks.padding_2d(1.5), r"padding must be 'valid', 'same', an integer P"),
@@ -45,6 +61,17 @@ def test_integers_accept_numpy_and_reject_bools_and_floats():
 def test_bad_values_say_what_was_wrong_and_what_was_expected(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_box_arrays_and_positive_numbers():
+    boxes = checks.box_array("boxes", [[0, 0, 2, 3]])
+    assert boxes.dtype == np.float64 and boxes.tolist() == [[0.0, 0.0, 2.0, 3.0]]
+    assert checks.box_array("boxes", np.zeros((2, 3, 4), np.float32)).dtype == np.float32
+    assert checks.box_array("boxes", np.zeros((0, 4)), ndims=(2,)).shape == (0, 4)
+    assert checks.box_array("deltas", [[5, 5, -1, -2]], form="any").shape == (1, 4)
+    assert checks.box_array("centers", [[5, 5, 0, 2]], form="center").shape == (1, 4)
+    assert checks.positive_number("scale", np.float32(0.5)) == 0.5
+    assert checks.positive_numbers("ratios", np.array([0.5, 2])) == (0.5, 2.0)
 
 
 def test_fraction_bounds():
