@@ -40,6 +40,7 @@ __all__ = [
     "padding_1d",
     "padding_2d",
     "positive_int",
+    "positive_number",
 ]
 
 
@@ -92,6 +93,14 @@ def fraction(name: str, value, *, low: float = 0.0, high: float = 1.0, include_h
     if not ok:
         bracket = "]" if include_high else ")"
         raise ValueError(f"{name} must be a number in [{low:g}, {high:g}{bracket}, got {value!r}")
+    return float(value)
+
+
+def positive_number(name: str, value) -> float:
+    """A finite real number > 0 -> ``float``: learning rates, step sizes, scales."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if not ok or not 0 < value < float("inf"):
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
     return float(value)
 
 
