@@ -48,8 +48,12 @@ Part V: pretrained models
       of each model [12]; feature extractors for transfer learning [13]. ``data`` adds the
       stratified split and the image-file ``tf.data`` pipeline [13]
 
-Part VI adds (see CONTRIBUTING.md, "Where new code goes") ``explain`` (feature maps, saliency,
-Grad-CAM) and ``boxes`` (IoU, NMS).
+Part VI: looking inside CNNs
+    * ``explain`` - feature maps of any layer (Sequential, functional and nested models), the
+      input gradient on the TensorFlow, JAX and PyTorch backends behind one function, saliency
+      maps, Grad-CAM, occlusion maps, activation maximization [14]
+
+Part VI also adds (see CONTRIBUTING.md, "Where new code goes") ``boxes`` (IoU, NMS) for detection.
 """
 
 __version__ = "0.1.0"
