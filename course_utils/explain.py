@@ -75,9 +75,10 @@ def value_and_input_gradient(fn: Callable, x) -> tuple[np.ndarray, np.ndarray]:
 
     * TensorFlow: record ``fn`` on a ``tf.GradientTape`` that watches ``x``, ask it for the gradient;
     * JAX: ``jax.value_and_grad`` of the pure function ``x -> sum(fn(x))``. A Keras model called
-      inside it reads its weights as constants, which is all that is needed in inference mode
-      (training mode would try to update batch normalization's statistics from inside the trace;
-      ``model.stateless_call`` is the tool for that case);
+      inside it reads its weights as constants, which is all that is needed in inference mode.
+      (``training=True`` fails there: batch normalization assigns its moving statistics from
+      inside the trace, a leaked tracer. ``model.stateless_call``, which returns the new state
+      instead of assigning it, is the tool for that case; explanations never need it);
     * PyTorch: ``x`` becomes a leaf tensor with ``requires_grad``, ``torch.autograd.grad`` does the rest.
     """
     import keras
