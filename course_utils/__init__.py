@@ -48,14 +48,14 @@ Part V: pretrained models
       of each model [12]; feature extractors for transfer learning [13]. ``data`` adds the
       stratified split and the image-file ``tf.data`` pipeline [13]
 
-Part VI: beyond classification
+Part VI: looking inside, and beyond classification
+    * ``explain`` - feature maps of any layer (Sequential, functional and nested models), the
+      input gradient on the TensorFlow, JAX and PyTorch backends behind one function, saliency
+      maps, Grad-CAM, occlusion maps, activation maximization [14]
     * ``boxes`` - boxes as (y1, x1, y2, x2): area, IoU, non-maximum suppression (the same
       indices as ``tf.image.non_max_suppression``), Faster R-CNN's anchors and box deltas
       (``encode`` / ``decode``), YOLO's grid cells (``yolo_assign``), Fast R-CNN's RoI pooling,
       drawing boxes [15]
-
-Part VI also adds (see CONTRIBUTING.md, "Where new code goes") ``explain`` (feature maps,
-saliency, Grad-CAM).
 """
 
 __version__ = "0.1.0"

@@ -28,6 +28,9 @@ def test_integers_accept_numpy_and_reject_bools_and_floats():
         (lambda: checks.fraction("dropout", 1.0), r"dropout must be a number in \[0, 1\), got 1.0"),
         (lambda: checks.fraction("dropout", "0.5"), r"dropout must be a number in \[0, 1\)"),
         (lambda: checks.fraction("rate", 2, high=1, include_high=True), r"rate must be a number in \[0, 1\]"),
+        (lambda: checks.positive_number("lr", 0), r"lr must be a finite number > 0, got 0"),
+        (lambda: checks.positive_number("lr", float("nan")), r"lr must be a finite number > 0, got nan"),
+        (lambda: checks.positive_number("lr", True), r"lr must be a finite number > 0, got True"),
         (lambda: checks.one_of("mode", "median", ("max", "avg")), r"mode must be one of 'max', 'avg', got 'median'"),
         (lambda: checks.image_shape((28, 28)), r"input_shape must be \(height, width, channels\) with positive ints"),
         (lambda: checks.image_shape(28), r"input_shape must be \(height, width, channels\)"),
@@ -77,6 +80,7 @@ def test_box_arrays_and_positive_numbers():
 def test_fraction_bounds():
     assert checks.fraction("momentum", 0.0) == 0.0
     assert checks.fraction("keep", 1, include_high=True) == 1.0
+    assert checks.positive_number("lr", np.float32(0.5)) == 0.5 and type(checks.positive_number("lr", 2)) is float
 
 
 def test_one_padding_parser_for_one_axis_and_for_images():
