@@ -66,7 +66,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("11_xception_senet_and_conv_types", "IV", "Xception, SENet and convolution types",
            "Depthwise separable convolution, SE blocks, dilated / transposed / grouped convolutions.", ("LN", "HOML")),
     Lesson("12_pretrained_models", "V", "Pretrained models",
-           "keras.applications: preprocess, predict, decode; size and speed of models.", ("HOML",)),
+           "keras.applications on real photos: preprocess_input, predict, decode; parameters, multiply-adds and speed of 12 models.", ("HOML",)),
     Lesson("13_transfer_learning", "V", "Transfer learning",
            "Flowers: frozen base + new head, then fine-tuning with a lower learning rate.", ("HOML",)),
     Lesson("14_visualizing_cnns", "VI", "Looking inside CNNs",
@@ -136,8 +136,19 @@ GLOSSARY: tuple[tuple[str, str, str], ...] = (
     ("변형 가능 합성곱", "deformable convolution", "each tap moved by a learned fractional offset, read by bilinear interpolation"),
     ("스퀴즈-익사이테이션 블록", "squeeze-and-excitation (SE) block", "global pooling, two dense layers, a weight per channel that rescales it"),
     ("사전 훈련된 모델", "pretrained model", "a network already trained on a large dataset (e.g. ImageNet)"),
+    ("이미지넷 (ILSVRC 2012)", "ImageNet (ILSVRC 2012)", "the 1000-class photo benchmark: 1.28 M training, 50,000 validation images"),
+    ("상위-1 / 상위-5 정확도", "top-1 / top-5 accuracy", "share of images whose true class is the most probable / among the five most probable"),
+    ("전처리", "preprocessing", "turning raw pixels into the inputs a model was trained on (each model's preprocess_input)"),
+    ("너비 배수", "width multiplier (alpha)", "MobileNet's factor on the channel count of every layer"),
+    ("곱셈-누산 연산", "multiply-accumulate (MAC, multiply-add)", "one product added to a running sum: the usual count of a network's work"),
+    ("지연 시간", "latency", "the time to answer one input (batch 1)"),
+    ("처리량", "throughput", "inputs handled per second, usually with larger batches"),
+    ("최상층", "top (classification head)", "the global pooling and Dense classifier that include_top=False leaves out"),
+    ("특성 추출", "feature extraction", "using a frozen pretrained network's output vector as the input of a new model"),
     ("전이 학습", "transfer learning", "reusing a pretrained network for a new task"),
+    ("동결", "freezing", "layer.trainable = False: training leaves those weights unchanged"),
     ("미세 조정", "fine-tuning", "unfreezing pretrained layers and training them slowly"),
+    ("프리페치", "prefetch", "preparing the next batches while the model works on the current one (tf.data)"),
 )
 
 

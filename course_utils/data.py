@@ -271,18 +271,19 @@ def make_dataset(x, y, batch_size: int = 32, *, shuffle: bool = True, seed: int 
     import tensorflow as tf
 
     ds = tf.data.Dataset.from_tensor_slices((x, y))
+    return _cache_shuffle_batch(ds, len(x), batch_size, cache=cache, shuffle=shuffle, seed=seed, augment=augment)
+
+
+def _cache_shuffle_batch(ds, n: int, batch_size: int, *, cache: bool, shuffle: bool, seed: int, augment):
+    """The tail every course pipeline shares: cache, shuffle each epoch, batch, ``augment`` each batch
+    (training mode) if given, prefetch. ``n``: the number of items (the shuffle buffer holds them all)."""
+    import tensorflow as tf
+
     if cache:
         ds = ds.cache()
     if shuffle:
-        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+        ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(int(batch_size))
-    return _augment_and_prefetch(ds, augment)
-
-
-def _augment_and_prefetch(ds, augment):
-    """The tail every course pipeline shares: ``augment`` each batch (training mode) if given, then prefetch."""
-    import tensorflow as tf
-
     if augment is not None:
         training = hasattr(augment, "call")  # a Keras layer: random layers act only in training mode
         ds = ds.map(lambda xb, yb: (augment(xb, training=True) if training else augment(xb), yb),
@@ -421,12 +422,7 @@ def image_file_dataset(paths, labels, *, image_size=(224, 224), batch_size: int 
 
     ds = tf.data.Dataset.from_tensor_slices((paths, labels.astype(np.int32)))
     ds = ds.map(load, num_parallel_calls=tf.data.AUTOTUNE)
-    if cache:
-        ds = ds.cache()
-    if shuffle:
-        ds = ds.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(int(batch_size))
-    return _augment_and_prefetch(ds, augment)
+    return _cache_shuffle_batch(ds, len(paths), batch_size, cache=cache, shuffle=shuffle, seed=seed, augment=augment)
 
 
 # Photos that ship inside the scikit-image and scikit-learn wheels (no download needed).

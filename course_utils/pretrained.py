@@ -261,7 +261,9 @@ def weight_depth(model) -> int:
 
     _check_model(model)
     depth: dict[int, int] = {}
-    for layer in model.layers:
+    # A functional model's operations include the raw ops between layers (``x + y`` in ConvNeXt's blocks),
+    # which ``model.layers`` leaves out: walking only the layers would break the path at every such op.
+    for layer in getattr(model, "operations", model.layers):
         own = weight_depth(layer) if isinstance(layer, keras.Model) else int(type(layer).__name__ in _WEIGHT_LAYERS)
         depth[id(layer)] = own + max((depth.get(id(p), 0) for p in _parents(layer)), default=0)
     return max(depth.values(), default=0)

@@ -240,3 +240,9 @@ def test_image_file_dataset_reads_resizes_and_preprocesses(tmp_path):
         data.image_file_dataset(paths, [0, 1])
     with pytest.raises(ValueError, match="image_size must be a"):
         data.image_file_dataset(paths, [0, 1, 2], image_size=32)
+
+
+def test_docstring_examples():
+    import doctest
+
+    assert doctest.testmod(data, optionflags=doctest.ELLIPSIS).failed == 0
