@@ -68,7 +68,8 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("12_pretrained_models", "V", "Pretrained models",
            "keras.applications on real photos: preprocess_input, predict, decode; parameters, multiply-adds and speed of 12 models.", ("HOML",)),
     Lesson("13_transfer_learning", "V", "Transfer learning",
-           "Flowers: frozen base + new head, then fine-tuning with a lower learning rate.", ("HOML",)),
+           "Flowers: a tf.data pipeline, feature extraction, frozen base + new head, fine-tuning with BN frozen; scratch vs pretrained.",
+           ("HOML",)),
     Lesson("14_visualizing_cnns", "VI", "Looking inside CNNs",
            "Filters, feature maps layer by layer, saliency and Grad-CAM.", ("DLFS",)),
     Lesson("15_beyond_classification", "VI", "Beyond classification",
@@ -149,6 +150,8 @@ GLOSSARY: tuple[tuple[str, str, str], ...] = (
     ("동결", "freezing", "layer.trainable = False: training leaves those weights unchanged"),
     ("미세 조정", "fine-tuning", "unfreezing pretrained layers and training them slowly"),
     ("프리페치", "prefetch", "preparing the next batches while the model works on the current one (tf.data)"),
+    ("선형 프로브", "linear probe", "a linear classifier trained on a frozen network's features, to measure what they hold"),
+    ("이동 평균", "moving average", "batch normalization's running mean and variance, used in inference mode"),
 )
 
 
