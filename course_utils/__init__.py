@@ -55,7 +55,8 @@ Part VI: looking inside, and beyond classification
     * ``boxes`` - boxes as (y1, x1, y2, x2): area, IoU, non-maximum suppression (the same
       indices as ``tf.image.non_max_suppression``), Faster R-CNN's anchors and box deltas
       (``encode`` / ``decode``), YOLO's grid cells (``yolo_assign``), Fast R-CNN's RoI pooling,
-      drawing boxes [15]
+      drawing boxes [15]; ``data.segmentation_canvases`` (digits pasted on a canvas, a class per
+      pixel, a box per digit) and ``evaluation.mask_iou`` (IoU of segmentation masks per class) [15]
 """
 
 __version__ = "0.1.0"

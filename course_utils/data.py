@@ -5,6 +5,8 @@
 * :func:`load_flowers`: TensorFlow's ``flower_photos.tgz`` through ``keras.utils.get_file`` and
   ``keras.utils.image_dataset_from_directory``.
 * :func:`sample_image`: real photos that ship inside scikit-image / scikit-learn (no download).
+* :func:`segmentation_canvases`: items (digits) pasted on a canvas, with a class mask per pixel
+  and a box per item, for segmentation and detection (notebook 15).
 
 All downloads go through Keras (``$KERAS_HOME``, default ``~/.keras``). Without a network, point
 ``KERAS_HOME`` at a writable copy of a ready cache; when a file is neither cached nor
@@ -21,6 +23,7 @@ import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -461,3 +464,109 @@ def sample_image(name: str = "chelsea", *, gray: bool = False) -> np.ndarray:
     elif not gray and img.shape[-1] == 1:
         img = np.repeat(img, 3, axis=-1)
     return img
+
+
+class SegmentationCanvases(NamedTuple):
+    """What :func:`segmentation_canvases` returns (notebook 15)."""
+
+    x: np.ndarray  # (n, H, W, 1) float32 canvases in [0, 1]
+    masks: np.ndarray  # (n, H, W) uint8: 0 background, k + 1 for classes[k]
+    boxes: list  # n arrays (k_i, 4) float32: each item's (y1, x1, y2, x2) around its pixels > threshold
+    box_labels: list  # n arrays (k_i,) int32: each item's mask value (k + 1 for classes[k])
+
+
+def segmentation_canvases(images, labels, n: int, size=64, *, max_items: int = 3, min_items: int = 1,
+                          classes=None, threshold: float = 0.5, seed: int = DEFAULT_SEED) -> SegmentationCanvases:
+    """Images for semantic segmentation and detection: small items (digits) pasted on a blank canvas (notebook 15).
+
+    Each of the ``n`` canvases gets between ``min_items`` and ``max_items`` items (uniformly
+    drawn), picked at random from ``images`` whose label is in ``classes``. An item is cut to
+    the rectangle around its non-zero pixels and pasted at a random place where it overlaps no
+    item already on the canvas (100 tries; an item that finds no place is left out, so a crowded
+    canvas may hold fewer items). Its pixels brighter than ``threshold`` get its class in the
+    mask, every other pixel is background (0), and its box is the rectangle around those pixels,
+    in the edge coordinates of :mod:`course_utils.boxes`.
+
+    Args:
+        images: ``(N, h, w)`` or ``(N, h, w, 1)`` intensities in [0, 1] (e.g. MNIST from
+            :func:`load_mnist`), with ``h <= H`` and ``w <= W``.
+        labels: ``(N,)`` integer labels.
+        n: the number of canvases.
+        size: the canvas ``H`` (and ``W``), or ``(H, W)``.
+        classes: the labels to use, in mask order: ``classes[k]`` is mask value ``k + 1``;
+            ``None``: every label in ``labels``, sorted.
+        threshold: the intensity above which a pixel belongs to its item, in [0, 1).
+        seed: the random generator's seed: the same arguments give the same canvases.
+
+    Returns a :class:`SegmentationCanvases` ``(x, masks, boxes, box_labels)``: ``x: (n, H, W, 1)``
+    float32, ``masks: (n, H, W)`` uint8, and per canvas the items' boxes ``(k_i, 4)`` and mask
+    values ``(k_i,)``.
+
+    >>> digits = np.zeros((2, 28, 28)); digits[0, 10:20, 12:16] = 1.0; digits[1, 5:9, 5:25] = 0.8
+    >>> c = segmentation_canvases(digits, [3, 7], n=2, size=40, max_items=2, seed=0)
+    >>> c.x.shape, c.masks.shape, sorted(np.unique(c.masks).tolist())
+    ((2, 40, 40, 1), (2, 40, 40), [0, 1, 2])
+    """
+    x = np.asarray(images)
+    if x.ndim == 4 and x.shape[-1] == 1:
+        x = x[..., 0]
+    if x.ndim != 3 or min(x.shape) < 1:
+        raise ValueError(f"images must have shape (N, h, w) or (N, h, w, 1), got {np.shape(images)}")
+    if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)) or x.min() < 0 or x.max() > 1:
+        raise ValueError("images must hold intensities in [0, 1] (divide uint8 images by 255 first)")
+    y = np.asarray(labels)
+    if y.ndim != 1 or len(y) != len(x) or not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"labels must be {len(x)} integers, one per image; got shape {y.shape}, dtype {y.dtype}")
+    n = positive_int("n", n)
+    height, width = int_pair("size", size)
+    if x.shape[1] > height or x.shape[2] > width:
+        raise ValueError(f"the canvas ({height}x{width}) must be at least as large as an item "
+                         f"({x.shape[1]}x{x.shape[2]})")
+    max_items = positive_int("max_items", max_items)
+    if not is_int(min_items) or not 0 <= min_items <= max_items:
+        raise ValueError(f"min_items must be an integer in [0, max_items = {max_items}], got {min_items!r}")
+    classes = np.unique(y) if classes is None else np.asarray(classes)
+    if classes.ndim != 1 or len(classes) == 0 or len(np.unique(classes)) != len(classes) or len(classes) > 254:
+        raise ValueError(f"classes must be 1 to 254 different labels, got {classes.tolist()}")
+    missing = [c for c in classes.tolist() if not np.any(y == c)]
+    if missing:
+        raise ValueError(f"classes {missing} have no image in labels (labels present: {np.unique(y).tolist()})")
+    if not (isinstance(threshold, int | float) and 0 <= threshold < 1):
+        raise ValueError(f"threshold must be a number in [0, 1), got {threshold!r}")
+    seed = int(seed)
+
+    pool = np.flatnonzero(np.isin(y, classes))
+    value_of = {int(c): k + 1 for k, c in enumerate(classes.tolist())}
+    rng = np.random.default_rng(seed)
+    canvases = np.zeros((n, height, width), dtype=np.float32)
+    masks = np.zeros((n, height, width), dtype=np.uint8)
+    all_boxes, all_labels = [], []
+    for i in range(n):
+        taken: list[tuple[int, int, int, int]] = []  # pasted rectangles (top, left, bottom, right)
+        boxes, box_labels = [], []
+        for _ in range(int(rng.integers(min_items, max_items + 1))):
+            j = pool[rng.integers(len(pool))]
+            item = x[j].astype(np.float32)
+            rows, cols = np.flatnonzero(item.max(axis=1) > 0), np.flatnonzero(item.max(axis=0) > 0)
+            if rows.size == 0:
+                continue  # a blank item: nothing to paste
+            item = item[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+            h, w = item.shape
+            for _try in range(100):
+                top, left = int(rng.integers(height - h + 1)), int(rng.integers(width - w + 1))
+                if all(top >= b or top + h <= t or left >= r or left + w <= lft for t, lft, b, r in taken):
+                    break
+            else:
+                continue  # no free place for this item
+            taken.append((top, left, top + h, left + w))
+            canvases[i, top : top + h, left : left + w] = np.maximum(canvases[i, top : top + h, left : left + w], item)
+            ink = item > threshold
+            if not ink.any():
+                continue
+            masks[i, top : top + h, left : left + w][ink] = value_of[int(y[j])]
+            r, c = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+            boxes.append((top + r[0], left + c[0], top + r[-1] + 1, left + c[-1] + 1))
+            box_labels.append(value_of[int(y[j])])
+        all_boxes.append(np.asarray(boxes, dtype=np.float32).reshape(-1, 4))
+        all_labels.append(np.asarray(box_labels, dtype=np.int32))
+    return SegmentationCanvases(canvases[..., np.newaxis], masks, all_boxes, all_labels)

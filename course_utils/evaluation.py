@@ -1,4 +1,5 @@
-"""Evaluating classifiers: confusion matrices, the most confident mistakes, results tables (notebooks 05, 06).
+"""Evaluating classifiers: confusion matrices, the most confident mistakes, results tables (notebooks 05, 06);
+the IoU of segmentation masks, class by class (notebook 15).
 
 Pure NumPy, so the functions work with any backend's predictions:
 ``probs: (N, K)`` class probabilities, ``y: (N,)`` integer labels.
@@ -58,6 +59,32 @@ def most_confident_errors(probs, y_true, k: int = 10) -> np.ndarray:
     wrong = np.flatnonzero(pred != y_true)
     order = np.argsort(-probs[wrong, pred[wrong]], kind="stable")
     return wrong[order[:k]]
+
+
+def mask_iou(true_masks, pred_masks, num_classes: int) -> np.ndarray:
+    """Intersection over union of segmentation masks, one number per class (notebook 15).
+
+    For class ``c``: ``IoU_c = |true == c and pred == c| / |true == c or pred == c|``, the pixels
+    counted over the whole set at once (as ``keras.metrics.MeanIoU`` counts them), not averaged
+    image by image. A class absent from both ``true_masks`` and ``pred_masks`` has no union:
+    its IoU is NaN, so ``np.nanmean`` leaves it out of a mean.
+
+    Shapes: ``true_masks``, ``pred_masks``: the same shape, e.g. ``(N, H, W)``, integer class ids
+    in ``0 .. num_classes - 1`` -> ``(num_classes,)`` float64.
+
+    >>> mask_iou([[0, 0, 1, 1]], [[0, 1, 1, 1]], num_classes=3).tolist()
+    [0.5, 0.6666666666666666, nan]
+    """
+    k = positive_int("num_classes", num_classes)
+    t, p = np.asarray(true_masks), np.asarray(pred_masks)
+    if t.shape != p.shape:
+        raise ValueError(f"true_masks and pred_masks must have the same shape, got {t.shape} and {p.shape}")
+    t = _labels("true_masks", t.reshape(-1), k).astype(np.int64)  # uint8 masks: no overflow in t * k + p
+    p = _labels("pred_masks", p.reshape(-1), k).astype(np.int64)
+    counts = confusion_matrix(t, p, k)  # (k, k): true class by predicted class
+    intersection = np.diag(counts).astype(np.float64)
+    union = counts.sum(axis=0) + counts.sum(axis=1) - intersection
+    return np.divide(intersection, union, out=np.full(k, np.nan), where=union > 0)
 
 
 class ResultsTable:

@@ -246,3 +246,75 @@ def test_docstring_examples():
     import doctest
 
     assert doctest.testmod(data, optionflags=doctest.ELLIPSIS).failed == 0
+
+
+def _blobs(n=12, size=28, seed=0):
+    """n small bright rectangles with a faint rim on (size, size) images, labels 0..3 in turn."""
+    rng = np.random.default_rng(seed)
+    images = np.zeros((n, size, size), np.float32)
+    for i in range(n):
+        h, w = rng.integers(4, 20, size=2)
+        top, left = rng.integers(0, size - h - 1, size=2)
+        images[i, top:top + h + 2, left:left + w + 2] = 0.3  # faint rim: pasted, but background in the mask
+        images[i, top + 1:top + h + 1, left + 1:left + w + 1] = 1.0
+    return images, np.arange(n) % 4
+
+
+def test_segmentation_canvases_masks_boxes_and_counts():
+    images, labels = _blobs()
+    c = data.segmentation_canvases(images[..., None], labels, n=40, size=(64, 48), max_items=3, min_items=1,
+                                   classes=(2, 0, 3), seed=5)
+    assert c.x.shape == (40, 64, 48, 1) and c.x.dtype == np.float32
+    assert c.masks.shape == (40, 64, 48) and c.masks.dtype == np.uint8
+    assert set(np.unique(c.masks)) <= {0, 1, 2, 3}
+    # a pixel belongs to an item exactly where the canvas is brighter than the threshold (items never overlap)
+    np.testing.assert_array_equal(c.masks > 0, c.x[..., 0] > 0.5)
+    value_of = {2: 1, 0: 2, 3: 3}  # classes[k] -> k + 1; label 1 is never used
+    for i in range(40):
+        assert 1 <= len(c.boxes[i]) <= 3 and c.boxes[i].shape == (len(c.box_labels[i]), 4)
+        assert set(c.box_labels[i].tolist()) <= set(value_of.values())
+        for (y1, x1, y2, x2), value in zip(c.boxes[i].astype(int), c.box_labels[i], strict=True):
+            inside = c.masks[i, y1:y2, x1:x2]
+            assert (inside == value).any(axis=1).all() and (inside == value).any(axis=0).all()  # tight box
+        # every item pixel lies in a box of its class
+        covered = np.zeros((64, 48), np.uint8)
+        for (y1, x1, y2, x2), value in zip(c.boxes[i].astype(int), c.box_labels[i], strict=True):
+            covered[y1:y2, x1:x2] = np.where(c.masks[i, y1:y2, x1:x2] == value, value, covered[y1:y2, x1:x2])
+        np.testing.assert_array_equal(covered, c.masks[i])
+    counts = [len(b) for b in c.boxes]
+    assert min(counts) == 1 and max(counts) == 3
+
+
+def test_segmentation_canvases_are_reproducible_and_crowded_canvases_hold_fewer_items():
+    images, labels = _blobs()
+    a = data.segmentation_canvases(images, labels, n=5, size=40, seed=1)
+    b = data.segmentation_canvases(images, labels, n=5, size=40, seed=1)
+    other = data.segmentation_canvases(images, labels, n=5, size=40, seed=2)
+    np.testing.assert_array_equal(a.x, b.x)
+    np.testing.assert_array_equal(a.masks, b.masks)
+    assert not np.array_equal(a.x, other.x)
+    big = np.ones((3, 28, 28), np.float32)  # full squares: at most one fits on a 30x30 canvas
+    crowded = data.segmentation_canvases(big, [0, 0, 0], n=4, size=30, max_items=3, min_items=3, seed=0)
+    assert [len(b) for b in crowded.boxes] == [1, 1, 1, 1]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"images": np.zeros((4, 28))}, "images must have shape"),
+        ({"images": np.full((4, 28, 28), 2.0)}, "intensities in \\[0, 1\\]"),
+        ({"labels": [0, 1, 2]}, "labels must be 4 integers"),
+        ({"labels": [0.0, 1.0, 2.0, 3.0]}, "labels must be 4 integers"),
+        ({"n": 0}, "n must be a positive integer"),
+        ({"size": 20}, "at least as large as an item"),
+        ({"max_items": 0}, "max_items must be a positive integer"),
+        ({"min_items": 4, "max_items": 3}, "min_items must be an integer in \\[0, max_items = 3\\]"),
+        ({"classes": [7]}, "classes \\[7\\] have no image"),
+        ({"classes": [1, 1]}, "classes must be 1 to 254 different labels"),
+        ({"threshold": 1.0}, "threshold must be a number in \\[0, 1\\)"),
+    ],
+)
+def test_segmentation_canvases_bad_input(kwargs, message):
+    args = {"images": np.zeros((4, 28, 28)), "labels": [0, 1, 2, 3], "n": 2, "size": 64} | kwargs
+    with pytest.raises(ValueError, match=message):
+        data.segmentation_canvases(args.pop("images"), args.pop("labels"), args.pop("n"), args.pop("size"), **args)

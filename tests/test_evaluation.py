@@ -112,3 +112,33 @@ def test_make_dataset_batches_shuffles_and_covers_everything():
         make_dataset(x, y, batch_size=0)
     with pytest.raises(ValueError, match="x has 10 items but y has 3"):
         make_dataset(x, y[:3])
+
+
+def test_mask_iou_against_a_loop_and_absent_classes():
+    from course_utils.evaluation import mask_iou
+
+    rng = np.random.default_rng(3)
+    true = rng.integers(0, 4, size=(6, 16, 16)).astype(np.uint8)  # uint8, as masks usually are
+    pred = np.where(rng.random((6, 16, 16)) < 0.7, true, rng.integers(0, 4, size=(6, 16, 16))).astype(np.uint8)
+    expected = [np.sum((true == c) & (pred == c)) / np.sum((true == c) | (pred == c)) for c in range(4)]
+    np.testing.assert_allclose(mask_iou(true, pred, 5)[:4], expected)
+    assert np.isnan(mask_iou(true, pred, 5)[4])  # class 4 is in neither mask
+    np.testing.assert_array_equal(mask_iou(true, true, 4), np.ones(4))
+    np.testing.assert_allclose(mask_iou([[0, 0, 1, 1]], [[0, 1, 1, 1]], 2), [1 / 2, 2 / 3])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (([[0, 1]], [[0, 1, 1]], 2), "must have the same shape"),
+        (([[0, 3]], [[0, 1]], 3), "true_masks has label 3 but num_classes is 3"),
+        (([[0, 1]], [[0, -1]], 3), "pred_masks has a negative label"),
+        (([[0.0, 1.0]], [[0, 1]], 3), "integer class labels"),
+        (([[0, 1]], [[0, 1]], 0), "num_classes must be a positive integer"),
+    ],
+)
+def test_mask_iou_bad_input(args, message):
+    from course_utils.evaluation import mask_iou
+
+    with pytest.raises(ValueError, match=message):
+        mask_iou(*args)
