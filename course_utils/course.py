@@ -73,7 +73,8 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("14_visualizing_cnns", "VI", "Looking inside CNNs",
            "Filters, feature maps layer by layer, saliency and Grad-CAM.", ("DLFS",)),
     Lesson("15_beyond_classification", "VI", "Beyond classification",
-           "Fully convolutional networks, transposed convolution, detection ideas, IoU and NMS.", ("LN",)),
+           "FCN rewrite of a Dense head, transposed convolution, a U-Net on digit canvases, R-CNN to YOLO, IoU and NMS.",
+           ("LN",)),
 )  # fmt: skip
 
 
@@ -152,6 +153,20 @@ GLOSSARY: tuple[tuple[str, str, str], ...] = (
     ("프리페치", "prefetch", "preparing the next batches while the model works on the current one (tf.data)"),
     ("선형 프로브", "linear probe", "a linear classifier trained on a frozen network's features, to measure what they hold"),
     ("이동 평균", "moving average", "batch normalization's running mean and variance, used in inference mode"),
+    ("자동 미분", "automatic differentiation", "the framework computes gradients of any computation (tape, jax.grad, autograd)"),
+    ("현저성 맵", "saliency map", "|gradient of a class score w.r.t. each input pixel|"),
+    ("Grad-CAM", "Grad-CAM (gradient-weighted class activation map)", "last conv maps weighted by their averaged gradients: where the class evidence is"),
+    ("가림 민감도", "occlusion sensitivity", "the score drop when a grey patch hides each part of the image"),
+    ("활성화 최대화", "activation maximization", "gradient ascent on the input to see what excites a filter most"),
+    ("완전 합성곱 신경망", "fully convolutional network (FCN)", "a CNN without Dense layers: any input size, a map of outputs"),
+    ("시맨틱 분할", "semantic segmentation", "a class for every pixel of the image"),
+    ("인코더-디코더", "encoder-decoder (U-Net)", "shrink to coarse maps, grow back to the image size; skip connections keep the detail"),
+    ("객체 탐지", "object detection", "finding each object's class and bounding box"),
+    ("경계 상자", "bounding box", "the rectangle (y1, x1, y2, x2) around an object"),
+    ("IoU (교집합/합집합)", "intersection over union (IoU)", "overlap of two boxes or masks: |A ∩ B| / |A ∪ B|"),
+    ("비최대 억제", "non-maximum suppression (NMS)", "keep the best box, drop the boxes that overlap it too much, repeat"),
+    ("앵커 박스", "anchor box", "a fixed box at every feature-map position that the detector moves and resizes"),
+    ("관심 영역 풀링", "RoI pooling", "max pooling any region of a feature map to a fixed grid (Fast R-CNN)"),
 )
 
 
