@@ -76,6 +76,9 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("15_beyond_classification", "VI", "Beyond classification",
            "FCN rewrite of a Dense head, transposed convolution, a U-Net on digit canvases, R-CNN to YOLO, IoU and NMS.",
            ("LN",)),
+    Lesson("16_scaling_up", "VII", "Scaling up",
+           "Where a training step's time goes, tf.data, XLA, batch size, mixed precision and loss scaling, "
+           "MirroredStrategy and DataParallel on two devices, BackupAndRestore.", ()),
 )  # fmt: skip
 
 
@@ -168,6 +171,13 @@ GLOSSARY: tuple[tuple[str, str, str], ...] = (
     ("비최대 억제", "non-maximum suppression (NMS)", "keep the best box, drop the boxes that overlap it too much, repeat"),
     ("앵커 박스", "anchor box", "a fixed box at every feature-map position that the detector moves and resizes"),
     ("관심 영역 풀링", "RoI pooling", "max pooling any region of a feature map to a fixed grid (Fast R-CNN)"),
+    ("프로파일링", "profiling", "measuring where a program's time goes (input pipeline vs compute)"),
+    ("입력 파이프라인", "input pipeline", "reading, decoding and batching the data that feeds training (tf.data)"),
+    ("혼합 정밀도", "mixed precision", "layers compute in float16/bfloat16 while the weights stay float32"),
+    ("손실 스케일링", "loss scaling", "multiplying the loss so that small float16 gradients do not round to 0"),
+    ("데이터 병렬", "data parallelism", "a model copy per device, each on a part of the batch, gradients summed"),
+    ("복제본", "replica", "one device's copy of the model in data-parallel training"),
+    ("체크포인트", "checkpoint", "the saved weights and training state, to keep a model or resume a run"),
 )
 
 
