@@ -57,6 +57,13 @@ Part VI: looking inside, and beyond classification
       (``encode`` / ``decode``), YOLO's grid cells (``yolo_assign``), Fast R-CNN's RoI pooling,
       drawing boxes [15]; ``data.segmentation_canvases`` (digits pasted on a canvas, a class per
       pixel, a box per digit) and ``evaluation.mask_iou`` (IoU of segmentation masks per class) [15]
+
+Part VII: scaling up
+    * no new module: notebook 16 times the course's own pieces (``data.image_file_dataset`` and
+      ``data.make_dataset`` as input pipelines, ``models`` under ``jit_compile``, mixed precision
+      and ``tf.distribute`` / ``keras.distribution``); ``runtime.setup(mixed_precision=True)`` turns
+      mixed precision on where a GPU is found. ``tools/gpu_check.py`` and ``benchmarks/`` measure the
+      same on any accelerator [16]
 """
 
 __version__ = "0.1.0"
