@@ -22,7 +22,8 @@ NB ?=
 
 help:
 	@echo "make lab                     open JupyterLab on notebooks/ (sets up .venv on first use)"
-	@echo "make test                    ruff + unit tests + all notebooks and decks (fast profile)"
+	@echo "make test                    ruff + unit tests + all notebooks and decks (fast profile),"
+	@echo "                             with the Keras-level tests on JAX beside them"
 	@echo "make lint | unit             only ruff | only the unit tests"
 	@echo "make unit-jax                the Keras-level unit tests again, on the JAX backend"
 	@echo "make nb NB=notebooks/X.ipynb test one notebook with nbval (fast profile)"
@@ -62,11 +63,20 @@ unit: $(STAMP)
 unit-jax: $(STAMP)
 	KERAS_BACKEND=jax COURSE_PROFILE=fast $(BIN)/python -m pytest -m keras tests $(PYTEST_ARGS)
 
+# The JAX run starts first and runs beside the main suite, whose notebooks leave a core idle much of
+# the time (kernel start-up, Python, small batches); its report is printed when both have finished.
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m course_utils.colab check
-	COURSE_PROFILE=fast $(BIN)/python -m pytest $(PYTEST_ARGS)
-	$(MAKE) --no-print-directory unit-jax
+	@log=$$(mktemp -t unit-jax.XXXXXX); \
+	echo "unit-jax: the Keras-level tests on JAX run in the background (report at the end)"; \
+	KERAS_BACKEND=jax COURSE_PROFILE=fast $(BIN)/python -m pytest -p no:cacheprovider -m keras tests \
+		$(PYTEST_ARGS) > "$$log" 2>&1 & jax=$$!; \
+	COURSE_PROFILE=fast $(BIN)/python -m pytest $(PYTEST_ARGS); main=$$?; \
+	wait $$jax; jaxrc=$$?; \
+	echo "== unit-jax (KERAS_BACKEND=jax, -m keras), run beside the suite above:"; cat "$$log"; rm -f "$$log"; \
+	if [ $$main -ne 0 ] || [ $$jaxrc -ne 0 ]; then \
+		echo "make test failed: main suite exit $$main, unit-jax exit $$jaxrc"; exit 1; fi
 
 nb: $(STAMP)
 	@test -n "$(NB)" || { echo "usage: make nb NB=notebooks/01_convolution_by_hand.ipynb"; exit 2; }
