@@ -1,7 +1,6 @@
 """Settings for the unit tests (the root conftest.py sets the profile and log level)."""
 
 import os
-import shutil
 from pathlib import Path
 
 import matplotlib
@@ -38,11 +37,3 @@ def cached_datasets():
             f"KERAS_HOME=<a writable copy of {SHARED_CACHE}>"
         )
     return not missing
-
-
-@pytest.fixture
-def empty_keras_home(tmp_path):
-    home = tmp_path / "keras-home"
-    home.mkdir()
-    yield home
-    shutil.rmtree(home, ignore_errors=True)
