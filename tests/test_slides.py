@@ -56,3 +56,34 @@ def test_code_is_hidden_unless_it_is_the_point(deck, built):
     assert len(re.findall(r"<div class=\"jp-CodeMirrorEditor", html)) == len(shown)
     assert "%pip install" not in html
     assert "colab-badge.svg" not in html, "the badge image is on the internet: the decks show a text link"
+
+
+def _deck_literals(deck: Path, names: set[str]) -> dict:
+    """The literal values a deck's code cells assign to `names` (tables it quotes from a notebook)."""
+    import ast
+
+    found = {}
+    for cell in nbformat.read(deck, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        # IPython magics (%pip) are not Python: read them as `pass`
+        lines = [re.sub(r"^(\s*)%.*", r"\1pass", line) for line in cell.source.splitlines()]
+        tree = ast.parse("\n".join(lines))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and getattr(node.targets[0], "id", None) in names:
+                found[node.targets[0].id] = ast.literal_eval(node.value)
+    return found
+
+
+def test_deck07_quotes_the_rates_notebook16_stored():
+    """Deck 07 quotes notebook 16's measured rates: after notebook 16 is re-run, the deck must be updated too."""
+    quoted = _deck_literals(ROOT / "slides" / "07_part7_scaling_up.ipynb", {"NB16_PIPELINE", "CPU"})
+    assert set(quoted) == {"NB16_PIPELINE", "CPU"}
+    nb16 = nbformat.read(ROOT / "notebooks" / "16_scaling_up.ipynb", as_version=4)
+    table = next("".join(out.get("text", "") for out in cell.outputs) for cell in nb16.cells
+                 if cell.cell_type == "code" and "baseline (x 1.00)" in "".join(o.get("text", "") for o in cell.outputs))
+    for rate in quoted["NB16_PIPELINE"].values():
+        assert re.search(rf"\s{rate:,}\s", table), f"deck 07 quotes {rate:,} images/s; notebook 16 stored:\n{table}"
+    for (batch, precision, jit), rate in quoted["CPU"].items():
+        row = rf"model alone \(memory\)\s+{batch}\s+{precision}\s+{jit}\s+{rate:,}\s"
+        assert re.search(row, table), f"deck 07 quotes batch {batch} {precision} XLA {jit}: {rate:,}; notebook 16:\n{table}"
