@@ -16,6 +16,8 @@ EXTRAS ?= tf,dev
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 LAB_ARGS ?=
 PYTEST_ARGS ?=
+# Workers of the main test run (pytest-xdist); each notebook stays on one worker. More cores: TEST_WORKERS=4.
+TEST_WORKERS ?= 2
 NB ?=
 
 .PHONY: help setup lab test lint unit unit-jax nb execute colab-links check-links release slides check-slides bench gpu-check new-notebook clean
@@ -23,7 +25,7 @@ NB ?=
 help:
 	@echo "make lab                     open JupyterLab on notebooks/ (sets up .venv on first use)"
 	@echo "make test                    ruff + unit tests + all notebooks and decks (fast profile),"
-	@echo "                             with the Keras-level tests on JAX beside them"
+	@echo "                             on TEST_WORKERS=2 processes, the Keras-level tests on JAX beside them"
 	@echo "make lint | unit             only ruff | only the unit tests"
 	@echo "make unit-jax                the Keras-level unit tests again, on the JAX backend"
 	@echo "make nb NB=notebooks/X.ipynb test one notebook with nbval (fast profile)"
@@ -63,16 +65,17 @@ unit: $(STAMP)
 unit-jax: $(STAMP)
 	KERAS_BACKEND=jax COURSE_PROFILE=fast $(BIN)/python -m pytest -m keras tests $(PYTEST_ARGS)
 
-# The JAX run starts first and runs beside the main suite, whose notebooks leave a core idle much of
-# the time (kernel start-up, Python, small batches); its report is printed when both have finished.
+# The main suite runs on TEST_WORKERS processes (a notebook alone leaves a core idle much of the time:
+# kernel start-up, Python, small batches); the JAX run starts first and runs beside it, its report
+# printed when both have finished.
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m course_utils.colab check
 	@log=$$(mktemp -t unit-jax.XXXXXX); \
 	echo "unit-jax: the Keras-level tests on JAX run in the background (report at the end)"; \
-	KERAS_BACKEND=jax COURSE_PROFILE=fast $(BIN)/python -m pytest -p no:cacheprovider -m keras tests \
+	KERAS_BACKEND=jax COURSE_PROFILE=fast $(BIN)/python -m pytest -m keras tests \
 		$(PYTEST_ARGS) > "$$log" 2>&1 & jax=$$!; \
-	COURSE_PROFILE=fast $(BIN)/python -m pytest $(PYTEST_ARGS); main=$$?; \
+	COURSE_PROFILE=fast $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS); main=$$?; \
 	wait $$jax; jaxrc=$$?; \
 	echo "== unit-jax (KERAS_BACKEND=jax, -m keras), run beside the suite above:"; cat "$$log"; rm -f "$$log"; \
 	if [ $$main -ne 0 ] || [ $$jaxrc -ne 0 ]; then \

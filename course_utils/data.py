@@ -297,22 +297,45 @@ def _cache_shuffle_batch(ds, n: int, batch_size: int, *, cache: bool, shuffle: b
 def flowers_directory() -> str:
     """Folder with one sub-folder per flower class, from ``flower_photos.tgz`` (via ``get_file``) (notebook 13, Part V).
 
-    The archive is downloaded once into ``$KERAS_HOME/datasets`` and extracted once next to it.
+    The archive is downloaded once into ``$KERAS_HOME/datasets`` and extracted once next to it, into
+    ``flower_photos_extracted/flower_photos``. The extraction goes to a temporary folder first and is
+    renamed into place in one step, so that two programs starting at once (two notebooks, parallel
+    tests) never see a half-extracted folder: the first rename wins, the other copy is discarded.
     """
     import keras
 
-    extracted = os.path.join(keras_home(), "datasets", "flower_photos_extracted")
+    datasets = os.path.join(keras_home(), "datasets")
+    extracted = os.path.join(datasets, "flower_photos_extracted")
     root = os.path.join(extracted, "flower_photos")
-    need_extract = not os.path.isdir(root)
-    path = _fetch(
-        "flowers",
-        lambda: keras.utils.get_file("flower_photos.tgz", origin=FLOWERS_URL, extract=need_extract),
-    )
-    if need_extract:
-        root = os.path.join(path, "flower_photos")
+    archive = _fetch("flowers", lambda: keras.utils.get_file("flower_photos.tgz", origin=FLOWERS_URL))
+    if not os.path.isdir(root):
+        _extract_once(archive, "flower_photos", extracted)
     if not os.path.isdir(root):
         raise DataUnavailableError(f"flowers: expected the class folders under {root!r}; the archive looks broken")
     return root
+
+
+def _extract_once(archive: str, member: str, into: str) -> None:
+    """Extract the top-level folder ``member`` of a tar archive to ``into/member``, atomically."""
+    import shutil
+    import tarfile
+    import tempfile
+
+    os.makedirs(into, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=f".{member}-", dir=into)
+    try:
+        with tarfile.open(archive) as tar:
+            if hasattr(tarfile, "data_filter"):  # Python >= 3.11.4 / 3.12: no links or paths outside `tmp`
+                tar.extractall(tmp, filter="data")
+            else:
+                tar.extractall(tmp)  # noqa: S202 (the archive is Keras' own flowers download)
+        try:
+            os.rename(os.path.join(tmp, member), os.path.join(into, member))
+        except OSError:
+            if not os.path.isdir(os.path.join(into, member)):  # not "another program was first"
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def flower_files(root: str | None = None) -> tuple[list[str], np.ndarray, tuple[str, ...]]:

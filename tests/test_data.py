@@ -105,6 +105,23 @@ def test_flowers_from_the_cached_archive(cached_datasets):
     assert data.flowers_directory() == root and os.path.getmtime(root) == before
 
 
+def test_flowers_extraction_is_atomic_when_two_programs_start_at_once(cached_datasets, tmp_path):
+    """Two extractions at once (two notebooks, parallel tests) both end with the whole folder, no temp left."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if not cached_datasets:
+        pytest.fail("needs the Keras cache")
+    archive = os.path.join(data.keras_home(), "datasets", "flower_photos.tgz")
+    into = tmp_path / "flower_photos_extracted"
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda _: data._extract_once(archive, "flower_photos", str(into)), range(2)))
+    data._extract_once(archive, "flower_photos", str(into))  # a third, after: the folder exists, nothing changes
+    assert os.listdir(into) == ["flower_photos"]  # the losers' temporary copies are gone
+    paths, _, classes = data.flower_files(str(into / "flower_photos"))
+    reference, _, _ = data.flower_files()
+    assert classes == data.FLOWERS_CLASSES and len(paths) == len(reference)
+
+
 def test_flowers_argument_checks():
     with pytest.raises(ValueError, match="valid_fraction"):
         data.load_flowers(valid_fraction=1.5)
