@@ -62,8 +62,9 @@ unit: $(STAMP)
 	COURSE_PROFILE=fast $(BIN)/python -m pytest tests $(PYTEST_ARGS)
 
 # Keras code must run on every backend: the tests marked `keras` run again on JAX.
+UNIT_JAX = KERAS_BACKEND=jax COURSE_PROFILE=fast $(BIN)/python -m pytest -m keras tests $(PYTEST_ARGS)
 unit-jax: $(STAMP)
-	KERAS_BACKEND=jax COURSE_PROFILE=fast $(BIN)/python -m pytest -m keras tests $(PYTEST_ARGS)
+	$(UNIT_JAX)
 
 # The main suite runs on TEST_WORKERS processes (a notebook alone leaves a core idle much of the time:
 # kernel start-up, Python, small batches); the JAX run starts first and runs beside it, its report
@@ -73,8 +74,7 @@ test: $(STAMP)
 	$(BIN)/python -m course_utils.colab check
 	@log=$$(mktemp -t unit-jax.XXXXXX); \
 	echo "unit-jax: the Keras-level tests on JAX run in the background (report at the end)"; \
-	KERAS_BACKEND=jax COURSE_PROFILE=fast $(BIN)/python -m pytest -m keras tests \
-		$(PYTEST_ARGS) > "$$log" 2>&1 & jax=$$!; \
+	$(UNIT_JAX) > "$$log" 2>&1 & jax=$$!; \
 	COURSE_PROFILE=fast $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS); main=$$?; \
 	wait $$jax; jaxrc=$$?; \
 	echo "== unit-jax (KERAS_BACKEND=jax, -m keras), run beside the suite above:"; cat "$$log"; rm -f "$$log"; \

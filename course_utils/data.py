@@ -304,8 +304,7 @@ def flowers_directory() -> str:
     """
     import keras
 
-    datasets = os.path.join(keras_home(), "datasets")
-    extracted = os.path.join(datasets, "flower_photos_extracted")
+    extracted = os.path.join(keras_home(), "datasets", "flower_photos_extracted")
     root = os.path.join(extracted, "flower_photos")
     archive = _fetch("flowers", lambda: keras.utils.get_file("flower_photos.tgz", origin=FLOWERS_URL))
     if not os.path.isdir(root):

@@ -37,3 +37,19 @@ def cached_datasets():
             f"KERAS_HOME=<a writable copy of {SHARED_CACHE}>"
         )
     return not missing
+
+
+@pytest.fixture(scope="session")
+def offline_env():
+    """``offline_env(keras_home)``: this process' environment with KERAS_HOME set and no network, whatever
+    machine runs the test (every download goes to a closed local port), for a test's Python subprocess."""
+
+    def make(keras_home) -> dict:
+        env = dict(os.environ, KERAS_HOME=str(keras_home))
+        for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+            env[var] = "http://127.0.0.1:9"
+        for var in ("no_proxy", "NO_PROXY"):
+            env.pop(var, None)
+        return env
+
+    return make

@@ -338,9 +338,7 @@ def test_keras_applications_counts(name):
 
     from course_utils.arithmetic import densenet_channels
 
-    if keras.backend.backend() == "jax":
-        pytest.skip("TensorFlow only: the counts do not depend on the backend, and on JAX's CPU building one takes "
-                    "10-30 s (a random initializer is compiled for every new weight shape)")
+    _full_size_counts_on_tensorflow_only()
 
     model = getattr(keras.applications, name)(weights=None)
     expected = {"ResNet50": 25_636_712, "DenseNet121": 8_062_504, "Xception": 22_910_480}[name]

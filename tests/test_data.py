@@ -171,15 +171,8 @@ OFFLINE_CASES = {
 }
 
 
-def _run_offline(loaders, keras_home) -> tuple[subprocess.CompletedProcess, dict]:
-    """The loaders, one after another, in one Python process (one TensorFlow import) with no network."""
-    env = dict(os.environ)
-    env["KERAS_HOME"] = str(keras_home)
-    # No network, whatever machine runs the test: send every download to a closed local port.
-    for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
-        env[var] = "http://127.0.0.1:9"
-    for var in ("no_proxy", "NO_PROXY"):
-        env.pop(var, None)
+def _run_offline(loaders, env) -> tuple[subprocess.CompletedProcess, dict]:
+    """The loaders, one after another, in one Python process (one TensorFlow import) in `env`."""
     proc = subprocess.run(
         [sys.executable, "-c", OFFLINE_SCRIPT, *loaders], env=env, capture_output=True, text=True, timeout=180
     )
@@ -188,10 +181,10 @@ def _run_offline(loaders, keras_home) -> tuple[subprocess.CompletedProcess, dict
 
 
 @pytest.fixture(scope="module")
-def offline_failures(tmp_path_factory):
-    home = tmp_path_factory.mktemp("empty-keras-home")
+def offline_failures(tmp_path_factory, offline_env):
+    env = offline_env(tmp_path_factory.mktemp("empty-keras-home"))
     start = time.perf_counter()
-    proc, results = _run_offline(OFFLINE_CASES, home)
+    proc, results = _run_offline(OFFLINE_CASES, env)
     wall = time.perf_counter() - start
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr  # no raw urllib traceback
@@ -209,7 +202,7 @@ def test_offline_without_cache_fails_fast_and_clearly(loader, missing, offline_f
     assert "KERAS_HOME" in message and "How to provide it" in message
 
 
-def test_offline_with_a_seeded_cache_loads_without_network(cached_datasets, tmp_path):
+def test_offline_with_a_seeded_cache_loads_without_network(cached_datasets, tmp_path, offline_env):
     """The real keras.datasets call works offline when KERAS_HOME holds the files."""
     if not cached_datasets:
         pytest.fail("needs the Keras cache")
@@ -220,7 +213,7 @@ def test_offline_with_a_seeded_cache_loads_without_network(cached_datasets, tmp_
     dst.mkdir(parents=True)
     for name in os.listdir(src):
         os.symlink(os.path.join(src, name), dst / name)
-    proc, results = _run_offline(["load_fashion_mnist"], tmp_path)
+    proc, results = _run_offline(["load_fashion_mnist"], offline_env(tmp_path))
     assert proc.returncode == 0 and results["load_fashion_mnist"]["loaded"], proc.stdout + proc.stderr
 
 

@@ -195,14 +195,9 @@ OFFLINE_CASES = {
 
 
 @pytest.fixture(scope="module")
-def offline_results(tmp_path_factory):
+def offline_results(tmp_path_factory, offline_env):
     """All cases in one Python process without network or cache (one TensorFlow import, not three)."""
-    home = tmp_path_factory.mktemp("empty-keras-home")
-    env = dict(os.environ, KERAS_HOME=str(home))
-    for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
-        env[var] = "http://127.0.0.1:9"  # no network, on any machine
-    for var in ("no_proxy", "NO_PROXY"):
-        env.pop(var, None)
+    env = offline_env(tmp_path_factory.mktemp("empty-keras-home"))
     proc = subprocess.run([sys.executable, "-c", OFFLINE_SCRIPT, *OFFLINE_CASES], env=env, capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
