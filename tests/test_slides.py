@@ -87,3 +87,15 @@ def test_deck07_quotes_the_rates_notebook16_stored():
     for (batch, precision, jit), rate in quoted["CPU"].items():
         row = rf"model alone \(memory\)\s+{batch}\s+{precision}\s+{jit}\s+{rate:,}\s"
         assert re.search(row, table), f"deck 07 quotes batch {batch} {precision} XLA {jit}: {rate:,}; notebook 16:\n{table}"
+
+
+def test_deck04_quotes_the_accuracies_notebook10_stored():
+    """Deck 04 quotes notebook 10's best model (section 6): after notebook 10 is re-run, update the deck too."""
+    deck = nbformat.read(ROOT / "slides" / "04_part4_residual_and_modern_blocks.ipynb", as_version=4)
+    slide = next(cell.source for cell in deck.cells if cell.source.startswith("### Notebook 10's best model"))
+    nb10 = nbformat.read(ROOT / "notebooks" / "10_residual_units_resnet.ipynb", as_version=4)
+    printed = "".join(out.get("text", "") for cell in nb10.cells if cell.cell_type == "code" for out in cell.outputs)
+    found = re.search(r"test accuracy (0\.\d{4}) on 10,000 images; (0\.\d{4}) with each image's and its mirror's", printed)
+    assert found, "notebook 10's stored outputs no longer print section 6's two test accuracies"
+    for value in found.groups():
+        assert f"| {float(value):.2%} |" in slide, f"deck 04 should quote notebook 10's stored {float(value):.2%}"
