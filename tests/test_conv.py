@@ -108,15 +108,10 @@ def _arrays(xs, ws, seed, dtype=np.float32):
     return x, w, b, rng
 
 
-def _tf_conv2d(x, w, stride, padding="VALID", dil=(1, 1)):
-    """TensorFlow's conv2d as the reference, computed in float64 (returned as float32). Its float32 CPU kernel
+def _tf_conv(x, w, stride, padding, dil=(1, 1)):
+    """TensorFlow's convolution, the reference. Call it on float64 tensors: TensorFlow's float32 CPU kernel
     (oneDNN) returned garbage (e.g. 6.5e21) for some 1-pixel-wide "SAME" cases with stride 2 on an AVX-512
-    machine; the float64 kernel is TensorFlow's own (Eigen) and has no such case."""
-    return tf.nn.conv2d(tf.cast(x, tf.float64), tf.cast(w, tf.float64), strides=stride,
-                        padding=padding, dilations=dil).numpy().astype(np.float32)
-
-
-def _tf_conv(x, w, stride, padding, dil):
+    machine; its float64 kernel is TensorFlow's own (Eigen) and has no such case."""
     if dil != (1, 1):  # tf.nn.convolution has a gradient for dilated kernels on the CPU
         return tf.nn.convolution(x, w, strides=stride, padding=_tf_padding(padding), dilations=dil)
     return tf.nn.conv2d(x, w, strides=stride, padding=_tf_padding(padding), dilations=dil)
@@ -124,13 +119,19 @@ def _tf_conv(x, w, stride, padding, dil):
 
 def _tf_conv_and_grads(x, w, b, stride, padding, dil, rng):
     """TensorFlow's output y, a random upstream gradient dout, and (dx, dw, db) from GradientTape."""
-    xt, wt, bt = (tf.constant(a, dtype=tf.float64) for a in (x, w, b))  # float64: see _tf_conv2d
+    xt, wt, bt = (tf.constant(a, dtype=tf.float64) for a in (x, w, b))  # float64: see _tf_conv
     with tf.GradientTape() as tape:
         tape.watch([xt, wt, bt])
         y = _tf_conv(xt, wt, stride, padding, dil) + bt
     dout = rng.standard_normal(y.shape).astype(np.float32)
     grads = tape.gradient(y, [xt, wt, bt], output_gradients=tf.constant(dout, dtype=tf.float64))
     return y, dout, grads
+
+
+def _tf_reference(x, w, stride, padding, dil=(1, 1)):
+    """TensorFlow's output for float32 arrays, computed in float64 (see _tf_conv), as float32."""
+    x64, w64 = tf.constant(x, dtype=tf.float64), tf.constant(w, dtype=tf.float64)
+    return _tf_conv(x64, w64, stride, padding, dil).numpy().astype(np.float32)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -177,7 +178,7 @@ def test_convolve_is_correlate_with_flipped_kernel_and_differs_for_asymmetric():
 def test_conv2d_matches_tensorflow(case):
     xs, ws, stride, padding, dil, seed = case
     x, w, b, _ = _arrays(xs, ws, seed)
-    ref = _tf_conv2d(x, w, stride, _tf_padding(padding), dil) + b
+    ref = _tf_reference(x, w, stride, padding, dil) + b
     ours = conv2d(x, w, b, stride=stride, padding=padding, dilation=dil)
     assert ours.shape == ref.shape
     assert ours.dtype == np.float32
@@ -209,7 +210,7 @@ def test_one_by_one_convolution_is_a_channel_matmul():
     x = rng.standard_normal((2, 5, 6, 8)).astype(np.float32)
     w = rng.standard_normal((1, 1, 8, 3)).astype(np.float32)
     np.testing.assert_allclose(conv2d(x, w), x @ w[0, 0], rtol=1e-5, atol=1e-5)
-    ref = _tf_conv2d(x, w, 2, "VALID")
+    ref = _tf_reference(x, w, 2, "valid")
     assert np.abs(conv2d(x, w, stride=2) - ref).max() <= TOL32
 
 
@@ -248,14 +249,8 @@ def test_large_layer_uses_all_cores_and_matches_tensorflow():
     x, w, b, rng = _arrays((8, 32, 32, 16), (3, 3, 16, 32), 12)
     ours = conv_fast.conv2d(x, w, b, padding="same")
     assert 2.0 * ours.size * 3 * 3 * 16 >= conv_fast.SMALL_MATMUL_FLOPS  # really the parallel path
-    ref = _tf_conv2d(x, w, 1, "SAME") + b
-    assert np.abs(ours - ref).max() <= 1e-3
-    dout = rng.standard_normal(ours.shape).astype(np.float32)
-    xt, wt = tf.constant(x), tf.constant(w)
-    with tf.GradientTape() as tape:
-        tape.watch([xt, wt])
-        y = tf.nn.conv2d(xt, wt, 1, "SAME")
-    gx, gw = tape.gradient(y, [xt, wt], output_gradients=tf.constant(dout))
+    y, dout, (gx, gw, _) = _tf_conv_and_grads(x, w, b, 1, "same", (1, 1), rng)
+    assert np.abs(ours - y.numpy()).max() <= 1e-3
     dx, dw, _ = conv_fast.conv2d_backward(dout, x, w, padding="same")
     assert np.abs(dx - gx.numpy()).max() <= 1e-3
     np.testing.assert_allclose(dw, gw.numpy(), rtol=1e-4, atol=1e-2)
