@@ -8,6 +8,8 @@ curves and confusion matrices (notebooks 05 and 06).
 * :func:`plot_padding_stride` - input, zero padding and output grids for one axis setting
   ``(H, F, P, S, D)``, marking which input cells the first and the last output see.
 * :func:`show_images`, :func:`show_feature_maps` - grids of images / feature maps with titles.
+* :func:`as_jpeg` - a figure of photos as a JPEG image to display: a fraction of the PNG's size in a
+  stored notebook (notebook 13, deck 05).
 * :func:`output_size_explorer` - ipywidgets sliders for H, F, P, S, D around
   :func:`plot_padding_stride`.
 * :func:`plot_history` - learning curves from ``model.fit``'s History (Part II).
@@ -31,6 +33,7 @@ from course_utils.checks import non_negative_int, positive_int
 
 __all__ = [
     "animate_convolution",
+    "as_jpeg",
     "plot_confusion_matrix",
     "plot_history",
     "output_size_explorer",
@@ -240,6 +243,30 @@ def show_images(images, titles=None, *, ncols: int = 4, cmap: str = "gray", size
         fig.suptitle(suptitle)
     fig.tight_layout()
     return fig
+
+
+def as_jpeg(fig, *, dpi: int = 100, quality: int = 85):
+    """The figure as an ``IPython.display.Image`` in JPEG, and the figure closed (notebook 13, deck 05).
+
+    Photos stored as PNG take megabytes in a notebook; as a JPEG at ``quality`` (1-95, Pillow's scale)
+    they take a tenth of that and look the same. Display the result (``display(as_jpeg(fig))``, or as
+    a cell's last expression); the figure itself is closed so that the inline backend does not also
+    show it as a PNG.
+    """
+    import io
+
+    from IPython.display import Image
+    from matplotlib.figure import Figure
+
+    if not isinstance(fig, Figure):
+        raise ValueError(f"expected a matplotlib Figure, got {type(fig).__name__}")
+    dpi = positive_int("dpi", dpi)
+    if isinstance(quality, bool) or not isinstance(quality, int | np.integer) or not 1 <= quality <= 95:
+        raise ValueError(f"quality must be an integer from 1 to 95 (Pillow's JPEG scale), got {quality!r}")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="jpeg", dpi=dpi, bbox_inches="tight", pil_kwargs={"quality": int(quality)})
+    plt.close(fig)
+    return Image(buffer.getvalue(), format="jpeg")
 
 
 def show_feature_maps(maps, titles=None, *, ncols: int = 4, cmap: str = "RdBu_r", **kwargs):

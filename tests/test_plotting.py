@@ -1,6 +1,7 @@
 """Light checks of course_utils.plotting: what each figure contains (Agg backend, no display)."""
 
 import gc
+import io
 import warnings
 
 import matplotlib
@@ -120,6 +121,26 @@ def test_show_images_and_feature_maps():
         pl.show_images([X], ["a", "b"])
     with pytest.raises(ValueError, match=r"\(H, W, C\) or \(1, H, W, C\)"):
         pl.show_feature_maps(np.zeros((2, 3, 3, 3)))
+
+
+def test_as_jpeg_is_a_small_jpeg_and_closes_the_figure():
+    photo = np.random.default_rng(0).uniform(size=(120, 160, 3))  # noise: the worst case for PNG and JPEG alike
+    fig = pl.show_images([photo] * 4, ncols=2, size=3)
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=100, bbox_inches="tight")
+    image = pl.as_jpeg(fig)
+    assert image.format == "jpeg" and image.data[:3] == b"\xff\xd8\xff"  # the JPEG signature
+    assert len(image.data) < len(png.getvalue()) / 2
+    assert not plt.fignum_exists(fig.number)  # closed: the inline backend will not add a PNG
+    small = pl.as_jpeg(pl.show_images([photo]), quality=20)
+    assert len(small.data) < len(pl.as_jpeg(pl.show_images([photo]), quality=90).data)
+    for bad, match in (({"quality": 0}, "quality must be an integer from 1 to 95"),
+                       ({"quality": 96}, "from 1 to 95"), ({"quality": 50.0}, "got 50.0"),
+                       ({"dpi": 0}, "dpi must be a positive integer")):
+        with pytest.raises(ValueError, match=match):
+            pl.as_jpeg(plt.figure(), **bad)
+    with pytest.raises(ValueError, match="expected a matplotlib Figure, got ndarray"):
+        pl.as_jpeg(photo)
 
 
 def test_output_size_explorer_builds_without_a_browser():
