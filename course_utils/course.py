@@ -68,7 +68,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("12_pretrained_models", "V", "Pretrained models",
            "keras.applications on real photos: preprocess_input, predict, decode; parameters, multiply-adds and speed of 12 models.", ("HOML",)),
     Lesson("13_transfer_learning", "V", "Transfer learning",
-           "Flowers: a tf.data pipeline, feature extraction, frozen base + new head, fine-tuning with BN frozen; scratch vs pretrained.",
+           "Flowers: a tf.data pipeline, feature extraction, frozen base + new head, fine-tuning with BN frozen; scratch vs pretrained, cross-validated photo by photo.",
            ("HOML",)),
     Lesson("14_visualizing_cnns", "VI", "Looking inside CNNs",
            "First-layer filters, feature maps with receptive fields, saliency, Grad-CAM and occlusion checked on a planted cue, activation maximization.",
